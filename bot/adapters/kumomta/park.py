@@ -1,0 +1,222 @@
+"""``HttpPark``: the ``Park`` port, asking every kumod node (or tsa-daemon) at once.
+
+Each node gets the same question concurrently, at most ``concurrency`` at a time,
+each within its own deadline; a node that fails is named in ``failures`` with why,
+and never hides what the others said.
+
+``ask`` is called from worker threads and runs its own event loop (``asyncio.run``);
+an ``httpx.AsyncClient`` belongs to the loop it was made in, so each call makes
+its own clients (one per node, see ``_client``) and closes them before the loop
+ends.  Code already inside a loop uses ``ask_async`` / ``ask_tsa_async``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
+
+import httpx
+
+from bot.adapters.kumomta.credentials import Credentials
+from bot.adapters.kumomta.gather import gather_all
+from bot.adapters.kumomta.reader import KumoHttpReader
+from bot.adapters.kumomta.tsa import KumoTsaReader
+from bot.adapters.kumomta.wire import (
+    BadAnswer,
+    RetryPolicy,
+    UpstreamTimeout,
+    endpoint_url,
+)
+from bot.core.errors import (
+    ConfigError,
+    NotFound,
+    PermissionDenied,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from bot.core.models import NodeFailure, ParkAnswer
+from bot.ports import MtaReader, TsaReader
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class HttpPark:
+    """Every configured kumod node and tsa-daemon, asked over HTTP."""
+
+    def __init__(
+        self,
+        nodes: Mapping[str, str],
+        tsas: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+        *,
+        credentials: Credentials | None = None,
+        concurrency: int = 32,
+        timeout: float = 5.0,
+        retries: int = 2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """``nodes``: name -> URL; ``tsas``: name -> (URL, nodes it serves, empty = all).
+
+        ``timeout`` is each node's whole budget for one question, retries included.
+        ``transport`` replaces httpx's network transport (tests, instrumentation).
+        """
+        if concurrency < 1:
+            raise ConfigError(f"park concurrency must be at least 1, not {concurrency}")
+        if timeout <= 0:
+            raise ConfigError(f"park timeout must be positive, not {timeout}")
+        if retries < 0:
+            raise ConfigError(f"park retries must be 0 or more, not {retries}")
+        self._nodes = dict(nodes)
+        self._tsas = {name: (url, list(served)) for name, (url, served) in (tsas or {}).items()}
+        # Fail at start-up, not on the first question, when a URL is unusable.
+        for name, url in [*self._nodes.items(), *((t, u) for t, (u, _) in self._tsas.items())]:
+            endpoint_url(name, url)
+        for tsa, (_, served) in self._tsas.items():
+            unknown = [node for node in served if node not in self._nodes]
+            if unknown:
+                raise ConfigError(
+                    f"tsa-daemon {tsa!r} serves unknown node(s) {', '.join(unknown)}; "
+                    f"known nodes: {', '.join(self._nodes) or 'none'}"
+                )
+        self._credentials = credentials
+        self._concurrency = concurrency
+        self._timeout = timeout
+        self._retry = RetryPolicy(retries=retries)
+        self._transport = transport
+        # httpx's own defaults (certifi, SSL_CERT_FILE/SSL_CERT_DIR honoured), built once.
+        self._tls = httpx.create_ssl_context()
+
+    @property
+    def node_names(self) -> list[str]:
+        """The configured kumod nodes, in settings order."""
+        return list(self._nodes)
+
+    @property
+    def tsa_names(self) -> list[str]:
+        """The configured tsa-daemons."""
+        return list(self._tsas)
+
+    def tsa_serves(self, tsa_name: str) -> list[str]:
+        """The kumod nodes one tsa-daemon serves (all of them unless settings say which)."""
+        if tsa_name not in self._tsas:
+            raise NotFound(
+                f"no tsa-daemon named {tsa_name!r}; known: {', '.join(self._tsas) or 'none'}"
+            )
+        served = self._tsas[tsa_name][1]
+        return list(served) if served else self.node_names
+
+    def ask(
+        self,
+        question: Callable[[MtaReader], Awaitable[T]],
+        *,
+        nodes: Sequence[str] | None = None,
+    ) -> ParkAnswer[T]:
+        """Ask every node (or ``nodes``) the same question and merge what they said."""
+        return asyncio.run(self.ask_async(question, nodes=nodes))
+
+    def ask_tsa(self, question: Callable[[TsaReader], Awaitable[T]]) -> ParkAnswer[T]:
+        """Ask every tsa-daemon the same question."""
+        return asyncio.run(self.ask_tsa_async(question))
+
+    async def ask_async(
+        self,
+        question: Callable[[MtaReader], Awaitable[T]],
+        *,
+        nodes: Sequence[str] | None = None,
+    ) -> ParkAnswer[T]:
+        """``ask`` for callers already inside an event loop."""
+        targets = self._targets(nodes)
+
+        def reader(name: str, client: httpx.AsyncClient, deadline: float) -> MtaReader:
+            return KumoHttpReader(
+                name, self._nodes[name], client,
+                credentials=self._credentials, retry=self._retry, deadline=deadline,
+            )
+
+        return await self._fan_out(targets, reader, question)
+
+    async def ask_tsa_async(
+        self, question: Callable[[TsaReader], Awaitable[T]]
+    ) -> ParkAnswer[T]:
+        """``ask_tsa`` for callers already inside an event loop."""
+
+        def reader(name: str, client: httpx.AsyncClient, deadline: float) -> TsaReader:
+            return KumoTsaReader(
+                name, self._tsas[name][0], client,
+                credentials=self._credentials, retry=self._retry, deadline=deadline,
+            )
+
+        return await self._fan_out(list(self._tsas), reader, question)
+
+    def _targets(self, nodes: Sequence[str] | None) -> list[str]:
+        if nodes is None:
+            return self.node_names
+        unknown = [node for node in nodes if node not in self._nodes]
+        if unknown:
+            raise NotFound(
+                f"unknown node(s): {', '.join(unknown)}; "
+                f"known nodes: {', '.join(self._nodes) or 'none'}"
+            )
+        return list(dict.fromkeys(nodes))  # each node once, in the order asked
+
+    def _client(self) -> httpx.AsyncClient:
+        # One small pool per node and question: httpcore scans every pooled
+        # connection for every queued request, so one pool shared by a hundred
+        # nodes turns quadratic; a pool per node stays a handful of connections.
+        # The TLS context is built once: loading the CA bundle costs ~30 ms.
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self._timeout),
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+            transport=self._transport,
+            verify=self._tls,
+        )
+
+    async def _fan_out(
+        self,
+        names: list[str],
+        make_reader: Callable[[str, httpx.AsyncClient, float], R],
+        question: Callable[[R], Awaitable[T]],
+    ) -> ParkAnswer[T]:
+        slots = asyncio.Semaphore(self._concurrency)
+
+        async def one(name: str) -> T | NodeFailure:
+            async with slots, self._client() as client:
+                # The deadline starts when the node's turn comes, not while it
+                # waits for a slot: queueing is not the node's fault.
+                deadline = time.monotonic() + self._timeout
+                reader = make_reader(name, client, deadline)
+                try:
+                    return await asyncio.wait_for(question(reader), self._timeout)
+                except TimeoutError:
+                    return NodeFailure(
+                        node=name, kind="timeout",
+                        detail=f"{name}: no answer within {self._timeout:g}s",
+                    )
+                except UpstreamError as exc:
+                    return _failure(name, exc)
+
+        outcomes = await gather_all(one(name) for name in names)
+        results: dict[str, T] = {}
+        failures: list[NodeFailure] = []
+        for name, outcome in zip(names, outcomes, strict=True):
+            if isinstance(outcome, NodeFailure):
+                failures.append(outcome)
+            else:
+                results[name] = outcome
+        return ParkAnswer(results=results, failures=failures, asked=names)
+
+
+def _failure(name: str, exc: UpstreamError) -> NodeFailure:
+    """Name what went wrong on one node in the park's vocabulary."""
+    kind = "http"
+    if isinstance(exc, PermissionDenied):
+        kind = "denied"
+    elif isinstance(exc, UpstreamTimeout):
+        kind = "timeout"
+    elif isinstance(exc, UpstreamUnavailable):
+        kind = "down"
+    elif isinstance(exc, BadAnswer):
+        kind = "bad-answer"
+    return NodeFailure(node=name, kind=kind, detail=str(exc), status=exc.status)

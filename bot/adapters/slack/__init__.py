@@ -1,0 +1,1 @@
+"""Slack adapter: Bolt listeners, Block Kit views, and the local Slack Web API emulator."""

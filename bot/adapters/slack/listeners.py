@@ -1,0 +1,100 @@
+"""Thin listeners, registered in one place.
+
+A listener acks, then hands the request to the bot's worker pool; the worker
+calls one service, builds a view and posts it for the channel to see.  Posting
+falls back to the command's ``response_url`` (in channel) when the bot is not a
+member of the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.adapters.slack.ids import COMMAND
+from bot.adapters.slack.text import clip, code
+from bot.adapters.slack.views import Message, build_answer_message, build_crash_message
+from bot.core.audit import Actor
+from bot.services import RequestContext, Services
+
+if TYPE_CHECKING:
+    from bot.adapters.slack.app import WorkPool
+
+log = logging.getLogger(__name__)
+
+# Posting to a channel the bot cannot write to: fall back to the response_url.
+_FALLBACK_ERRORS = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+
+
+def transport_of(request: BoltRequest) -> str:
+    """Which road a request came by: the terminal, Socket Mode or HTTP."""
+    if request.context.get("kumo_transport"):
+        return str(request.context["kumo_transport"])
+    return "slack-socket" if request.mode == "socket_mode" else "slack-http"
+
+
+def register_listeners(app: App, *, services: Services, pool: WorkPool) -> None:
+    """Attach every listener of the bot to ``app``."""
+
+    def handle_kumo_command(
+        ack: Ack, body: dict[str, Any], client: WebClient, request: BoltRequest
+    ) -> None:
+        text = str(body.get("text") or "")
+        shown = clip(" ".join(text.split()), 200)
+        ack(text=f"⏳ Working on {code(f'{COMMAND} {shown}'.strip())}…")
+        pool.submit(answer_command, services, body, client, transport_of(request))
+
+    app.command(COMMAND)(handle_kumo_command)
+
+
+def answer_command(
+    services: Services, body: dict[str, Any], client: WebClient, transport: str
+) -> None:
+    """Run one slash command on a worker and post the answer where it was asked."""
+    ctx = RequestContext(
+        actor=Actor(id=str(body.get("user_id", "")), name=str(body.get("user_name", ""))),
+        transport=transport,
+        channel=body.get("channel_id"),
+        thread_ts=None,
+    )
+    text = str(body.get("text") or "")
+    try:
+        answer = services.handle(text, ctx)
+        message = build_answer_message(answer, asked_by=ctx.actor.id, text=text)
+    except Exception:  # the one edge where a bug becomes a message with an id to quote
+        incident = uuid.uuid4().hex[:12]
+        log.exception("unexpected error answering %r (id %s)", clip(text, 200), incident)
+        message = build_crash_message(incident, asked_by=ctx.actor.id, text=text)
+    post_message(client, body, message)
+
+
+def post_message(client: WebClient, body: dict[str, Any], message: Message) -> None:
+    """Post in the channel; if the bot is not a member, reply in channel via response_url."""
+    channel = str(body.get("channel_id") or "")
+    try:
+        client.chat_postMessage(
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        if error not in _FALLBACK_ERRORS or not body.get("response_url"):
+            raise
+        log.info("chat.postMessage to %s failed (%s); using response_url", channel, error)
+    WebhookClient(url=str(body["response_url"])).send(
+        response_type="in_channel",
+        text=message.text,
+        blocks=message.blocks,
+        unfurl_links=False,
+        unfurl_media=False,
+    )

@@ -1,0 +1,155 @@
+"""The terminal: type ``/kumo ...`` and watch the bot answer, with no Slack.
+
+Each line becomes a real slash-command payload dispatched through the real Bolt
+listeners (the Socket Mode road, which skips only the HTTP signature); the bot
+posts to the local Slack emulator, and every message it posts is printed as
+readable text.  No second code path: what works here works in Slack.
+
+Terminal-only lines: ``/as USER`` switches the acting person, ``/advance 30m``
+moves simulated time (demo), ``/help`` lists these, ``/quit`` leaves.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, TextIO
+
+from slack_bolt import BoltRequest
+
+from bot.adapters.slack.app import SlackBot
+from bot.adapters.slack.emulator import SlackEmulator
+from bot.adapters.slack.render import render_event
+from bot.core.durations import parse_duration
+from bot.core.errors import UserInputError
+
+TERMINAL_HELP = """\
+Type a command as you would in Slack, e.g. `/kumo queue yahoo.com` (the `/kumo` is optional).
+  /as NAME       act as another person (alice, bob, carol, or any name)
+  /advance DUR   move simulated time forward, e.g. /advance 30m (demo only)
+  /help          this text; `/kumo help` is the bot's own help
+  /quit          leave"""
+
+
+class Terminal:
+    """Drive the bot from lines of text; print what it posts."""
+
+    def __init__(
+        self,
+        bot: SlackBot,
+        emulator: SlackEmulator,
+        *,
+        users: dict[str, str],
+        out: TextIO = sys.stdout,
+        channel: str = "C0INCIDENT",
+        user: str = "alice",
+        advance: Callable[[timedelta], datetime] | None = None,
+    ) -> None:
+        self.bot = bot
+        self.emulator = emulator
+        self.users = dict(users)
+        self.out = out
+        self.channel = channel
+        self.user = user
+        self.advance = advance
+        self._lock = threading.Lock()
+        emulator.subscribe(self._on_event)
+
+    # -- output ----------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        with self._lock:
+            print(text, file=self.out, flush=True)
+
+    def _on_event(self, event: Any) -> None:
+        self.say(render_event(event))
+
+    # -- input -----------------------------------------------------------------
+
+    @property
+    def user_id(self) -> str:
+        return self.users.setdefault(self.user, "U0" + self.user.upper()[:9])
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.user}@#incident> "
+
+    def run(self, lines: Iterable[str], *, echo: bool) -> None:
+        """Handle each line until EOF or /quit; wait until the bot is quiet after each."""
+        for raw in lines:
+            line = raw.strip()
+            if echo and line:
+                self.say(f"{self.prompt}{line}")
+            if not self.handle(line):
+                break
+        self.wait_quiet()
+
+    def wait_quiet(self) -> None:
+        """Wait until the bot has nothing pending and Slack has seen no call for a moment."""
+        self.bot.pool.wait_idle(timeout=120)
+        self.emulator.wait_idle(quiet_for=0.2, timeout=30)
+
+    def handle(self, line: str) -> bool:
+        """One line; False means leave."""
+        if not line or line.startswith("#"):
+            return True
+        word, _, rest = line.partition(" ")
+        if word in ("/quit", "/exit"):
+            return False
+        if word == "/help":
+            self.say(TERMINAL_HELP)
+        elif word == "/as":
+            self._switch_user(rest.strip())
+        elif word == "/advance":
+            self._advance(rest.strip())
+        elif word.startswith("/") and word != "/kumo":
+            self.say(f"Unknown terminal command {word}. Type /help.")
+        else:
+            text = rest if word == "/kumo" else line
+            self.slash_command(text)
+            self.wait_quiet()
+        return True
+
+    def _switch_user(self, name: str) -> None:
+        if not name or not name.replace("-", "").replace("_", "").isalnum():
+            self.say("Usage: /as NAME (letters, digits, - and _)")
+            return
+        self.user = name.lower()
+        self.say(f"(you are now {self.user}, Slack id {self.user_id})")
+
+    def _advance(self, text: str) -> None:
+        if self.advance is None:
+            self.say("/advance only works in the demo: a real park keeps real time.")
+            return
+        try:
+            delta = parse_duration(text)
+        except UserInputError as exc:
+            self.say(f"/advance: {exc.message}")
+            return
+        now = self.advance(delta)
+        self.say(f"(simulated time moved {text} forward: now {now:%Y-%m-%d %H:%M:%S} UTC)")
+
+    def slash_command(self, text: str) -> None:
+        """Send ``/kumo text`` the way Slack would, through the real listeners."""
+        body = {
+            "token": "local",
+            "team_id": "T0LOCAL",
+            "team_domain": "local",
+            "channel_id": self.channel,
+            "channel_name": "incident",
+            "user_id": self.user_id,
+            "user_name": self.user,
+            "command": "/kumo",
+            "text": text,
+            "api_app_id": "A0KUMOBOT",
+            "is_enterprise_install": "false",
+            "response_url": self.emulator.new_response_url(self.channel, self.user_id),
+            "trigger_id": self.emulator.new_trigger_id(self.user_id),
+        }
+        response = self.bot.app.dispatch(
+            BoltRequest(body=body, mode="socket_mode", context={"kumo_transport": "terminal"})
+        )
+        if response.status != 200:
+            self.say(f"(Slack would show an error: HTTP {response.status} {response.body})")

@@ -1,0 +1,261 @@
+"""The command grammar: text a person typed -> one typed command (DESIGN 3).
+
+``parse`` runs three steps: ``normalise`` undoes what Slack clients do to text (curly
+quotes, HTML escapes, link markup, odd spaces), a shell-like split groups quoted words,
+and the verb's spec in ``bot.core.catalog`` binds words and flags to the fields of its
+command model.  Every mistake is a ``UserInputError`` whose message quotes the bad word
+and whose hint carries the usage; nothing here crashes on text, however odd.
+
+The first two steps live in ``bot.core.command_text``, the value checks in
+``bot.core.command_values`` and ``help_text`` in ``bot.core.help``; this module
+re-exports their public names, so callers import everything from here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+from bot.core.catalog import CATALOG, ArgSpec, FlagSpec, VerbSpec, closest, unknown_verb, usage
+from bot.core.command_text import MAX_COMMAND_CHARS as MAX_COMMAND_CHARS
+from bot.core.command_text import MAX_ECHO_CHARS as MAX_ECHO_CHARS
+from bot.core.command_text import echo, normalise, tokenise
+from bot.core.command_values import check_value
+from bot.core.durations import format_duration, parse_duration
+from bot.core.errors import UserInputError
+from bot.core.help import HelpSection, HelpText, help_text
+from bot.core.models import Model
+
+__all__ = [
+    "CATALOG", "Command", "Doctor", "Health", "Help", "HelpSection", "HelpText", "Holds",
+    "Providers", "Queue", "Tsa", "VerbSpec", "bind", "command_to_dict", "format_duration",
+    "help_text", "normalise", "parse", "parse_duration", "tokenise", "usage",
+]
+
+# --- the commands ------------------------------------------------------------------------
+
+
+class _CommandModel(Model):
+    # forbid: a catalog field that no model has is a bug to see, not a value to drop.
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_timedelta="float")
+
+    incident: str | None = None
+
+
+class Help(_CommandModel):
+    """``help [VERB]``."""
+
+    verb: Literal["help"] = "help"
+    topic: str | None = None
+
+
+class Queue(_CommandModel):
+    """``queue [DOMAIN] [--node N] [--limit N] [--by-volume]``."""
+
+    verb: Literal["queue"] = "queue"
+    domain: str | None = None
+    node: str | None = None
+    limit: int | None = None
+    by_volume: bool = False
+
+
+class Providers(_CommandModel):
+    """``providers [--by-pool] [--node N] [--limit N]``."""
+
+    verb: Literal["providers"] = "providers"
+    by_pool: bool = False
+    node: str | None = None
+    limit: int | None = None
+
+
+class Holds(_CommandModel):
+    """``holds [DOMAIN] [--node N]``."""
+
+    verb: Literal["holds"] = "holds"
+    domain: str | None = None
+    node: str | None = None
+
+
+class Tsa(_CommandModel):
+    """``tsa [DOMAIN]`` / ``tsa history [DOMAIN] [--since DUR]``."""
+
+    verb: Literal["tsa"] = "tsa"
+    domain: str | None = None
+    history: bool = False
+    since: timedelta | None = None
+
+    @model_validator(mode="after")
+    def _since_only_with_history(self) -> Tsa:
+        if self.since is not None and not self.history:
+            raise ValueError("`--since` only works with `tsa history`.")
+        return self
+
+
+class Health(_CommandModel):
+    """``health [NODE]``."""
+
+    verb: Literal["health"] = "health"
+    node: str | None = None
+
+
+class Doctor(_CommandModel):
+    """``doctor``."""
+
+    verb: Literal["doctor"] = "doctor"
+
+
+Command = Annotated[
+    Help | Queue | Providers | Holds | Tsa | Health | Doctor, Field(discriminator="verb")
+]
+"""Every command this release answers; ``verb`` tells them apart."""
+
+_COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def command_to_dict(command: Command) -> dict[str, Any]:
+    """The command as JSON-safe data for the audit log (durations in seconds)."""
+    return command.model_dump(mode="json")
+
+
+# --- binding words to a spec -------------------------------------------------------------
+
+
+def parse(text: str) -> Command:
+    """Read one command line (``/kumo`` prefix optional) as a typed command; empty is help."""
+    words = tokenise(normalise(text))
+    if words and words[0].lower() == "/kumo":
+        words = words[1:]
+    if not words or words[0].lower() in ("--help", "-h"):
+        return Help()
+    spec = CATALOG.get(words[0].lower())
+    if spec is None:
+        raise unknown_verb(words[0])
+    if any(word.lower() in ("--help", "-h") for word in words[1:]):
+        return Help(topic=spec.name)
+    if not spec.available:
+        raise UserInputError(
+            f"`{spec.name}` is designed but not available in this version yet.",
+            hint=f"Usage: {usage(spec.name)}\n`/kumo help` lists what works now.",
+        )
+    values = bind(spec, words[1:])
+    try:
+        return _COMMAND.validate_python({"verb": spec.name, **values})
+    except ValidationError as exc:
+        # A model's own rule about a combination of values (``--since`` needs ``history``)
+        # is the person's mistake; any other validation failure is our bug and propagates.
+        broken = [e for e in exc.errors() if e["type"] == "value_error"]
+        if not broken:
+            raise
+        reason = broken[0].get("ctx", {}).get("error", broken[0]["msg"])
+        raise UserInputError(str(reason), hint=f"Usage: {usage(spec.name)}") from None
+
+
+def _is_flag(word: str, flags: dict[str, FlagSpec]) -> bool:
+    written = _flag_name(word, flags)
+    return written is not None and written.partition("=")[0].lower() in flags
+
+
+def _flag_name(word: str, flags: dict[str, FlagSpec]) -> str | None:
+    """The flag a word names (without dashes), or None when it is a positional word."""
+    # Phones and macOS turn `--` into an en or em dash; read those as the two dashes.
+    word = re.sub(r"^[\u2012-\u2015\u2212]-?(?=[A-Za-z])", "--", word)
+    if word.startswith("--"):
+        return word[2:]
+    if word.startswith("-") and word[1:].partition("=")[0].lower() in flags:
+        return word[1:]  # `-node web1` is a typo we can read without guessing
+    return None
+
+
+def bind(spec: VerbSpec, words: list[str]) -> dict[str, object]:
+    """Bind the words after the verb to the fields of ``spec``'s command, checking each value."""
+    flags = {flag.name: flag for flag in spec.all_flags}
+    hint = f"Usage: {usage(spec.name)}"
+    values: dict[str, object] = {}
+    positional: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        written = _flag_name(word, flags)
+        if written is None:
+            positional.append(word)
+            continue
+        name, has_value, raw = written.partition("=")
+        flag = flags.get(name.lower())
+        if flag is None:
+            nearest = closest(name.lower(), list(flags))
+            suggestion = f"Did you mean `--{nearest}`?\n" if nearest else ""
+            raise UserInputError(
+                f"`{spec.name}` has no flag `{echo(word)}`.", hint=suggestion + hint
+            )
+        if flag.field in values and not flag.repeatable:
+            raise UserInputError(f"`--{flag.name}` is given twice; give it once.", hint=hint)
+        if flag.kind is None:
+            if has_value:
+                raise UserInputError(
+                    f"`--{flag.name}` is a switch and takes no value (got `{echo(word)}`).",
+                    hint=hint,
+                )
+            values[flag.field] = True
+            continue
+        if not has_value and index < len(words) and not _is_flag(words[index], flags):
+            raw = words[index]
+            index += 1
+        if not raw:
+            raise UserInputError(f"`--{flag.name}` needs a value: `{flag.display}`.", hint=hint)
+        value = check_value(flag.kind, raw, hint, label=f"`--{flag.name}`: ")
+        if flag.repeatable:
+            values[flag.field] = [*_as_list(values.get(flag.field)), value]
+        else:
+            values[flag.field] = value
+    _bind_positional(spec, positional, values, hint)
+    return values
+
+
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _bind_positional(
+    spec: VerbSpec, words: list[str], values: dict[str, object], hint: str
+) -> None:
+    queue = list(words)
+    for arg in spec.args:
+        if arg.word is not None or arg.choices:
+            _bind_word(spec, arg, queue, values, hint)
+        elif arg.rest and queue:
+            values[arg.field] = check_value(arg.kind, " ".join(queue), hint)
+            queue.clear()
+        elif queue:
+            values[arg.field] = check_value(arg.kind, queue.pop(0), hint)
+        elif arg.required:
+            raise UserInputError(f"`{spec.name}` needs {arg.metavar}.", hint=hint)
+    if queue and not spec.args:
+        raise UserInputError(
+            f"`{spec.name}` takes no arguments (got `{echo(queue[0])}`).", hint=hint
+        )
+    if queue:
+        raise UserInputError(
+            f"`{echo(queue[0])}` is one argument too many for `{spec.name}`.", hint=hint
+        )
+
+
+def _bind_word(
+    spec: VerbSpec, arg: ArgSpec, queue: list[str], values: dict[str, object], hint: str
+) -> None:
+    head = queue[0].lower() if queue else None
+    if head is not None and head in (arg.word, *arg.choices):
+        values[arg.field] = True if arg.word is not None else head
+        queue.pop(0)
+        return
+    if not arg.required:
+        return
+    options = ", ".join(f"`{choice}`" for choice in arg.choices)
+    if head is None:
+        raise UserInputError(f"`{spec.name}` needs one of {options}.", hint=hint)
+    nearest = closest(head, list(arg.choices))
+    suggestion = f"Did you mean `{nearest}`?\n" if nearest else ""
+    raise UserInputError(f"`{echo(queue[0])}` is not one of {options}.", hint=suggestion + hint)

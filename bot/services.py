@@ -1,0 +1,176 @@
+"""Use cases: one method per question a responder can ask; every call is audited.
+
+One path for every command: text -> ``core.commands.parse`` -> a typed command ->
+one use case here -> core values -> an answer model.  The Slack listeners, the
+terminal demo and ``kumo-bot ask`` all come through ``Services.handle``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core import commands
+from bot.core.answers import AnswerBase, ErrorAnswer, HelpAnswer, HelpSection
+from bot.core.audit import Actor, AuditEvent, Outcome
+from bot.core.errors import BotError, NotFound, UserInputError
+from bot.ports import AuditLog, Clock, Park, SiteResolver
+from bot.use_cases import inspect, summaries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who asked, by which road, and where the answer goes."""
+
+    actor: Actor
+    transport: str
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The few settings the use cases need (built from ``Settings`` by bootstrap)."""
+
+    log_dirs: dict[str, tuple[str, ...]]
+    log_redact: bool = True
+
+
+class Services:
+    """The use cases, wired to their ports by ``bootstrap.build_services``."""
+
+    def __init__(
+        self,
+        *,
+        park: Park,
+        resolver: SiteResolver,
+        audit: AuditLog,
+        clock: Clock,
+        config: ServiceConfig,
+    ) -> None:
+        self.park = park
+        self.resolver = resolver
+        self.audit = audit
+        self.clock = clock
+        self.config = config
+
+    # -- the one entry point -------------------------------------------------------
+
+    def handle(self, text: str, ctx: RequestContext) -> AnswerBase:
+        """Parse ``text``, answer it, and record the request in the audit log."""
+        correlation_id = uuid.uuid4().hex
+        started = time.monotonic()
+        parsed: dict[str, Any] = {}
+        try:
+            command = commands.parse(text)
+            parsed = commands.command_to_dict(command)
+            answer = self._dispatch(command, " ".join(commands.normalise(text).split()))
+            outcome: Outcome = "partial" if answer.failures else "ok"
+            detail = "; ".join(f"{f.node}: {f.detail}" for f in answer.failures)
+        except UserInputError as exc:
+            answer = self._error(text, exc, correlation_id)
+            outcome, detail = "rejected-input", exc.message
+        except BotError as exc:
+            answer = self._error(text, exc, correlation_id)
+            outcome, detail = "error", exc.message
+        except Exception as exc:
+            # Record the failure, then let the edge turn it into a message with an id.
+            self._record(ctx, text, parsed, "error", f"unexpected {type(exc).__name__}",
+                         answer=None, correlation_id=correlation_id, started=started)
+            raise
+        recorded = self._record(ctx, text, parsed, outcome, detail, answer=answer,
+                                correlation_id=correlation_id, started=started)
+        return answer.model_copy(update={"recorded": recorded, "correlation_id": correlation_id})
+
+    def _dispatch(self, command: commands.Command, command_text: str) -> AnswerBase:
+        base = {"command": command_text, "generated_at": self.clock.now()}
+        self._check_node(getattr(command, "node", None))
+        match command:
+            case commands.Help():
+                return self.help(command, base)
+            case commands.Queue():
+                return summaries.queue_summary_answer(self, command, base)
+            case commands.Providers():
+                return summaries.provider_summary_answer(self, command, base)
+            case commands.Holds():
+                return summaries.holds_answer(self, command, base)
+            case commands.Tsa():
+                return summaries.tsa_answer(self, command, base)
+            case commands.Health():
+                return inspect.node_health(self, command, base)
+            case commands.Doctor():
+                return inspect.doctor(self, command, base)
+        raise UserInputError(f"{command.verb} is not available in this version")
+
+    def _check_node(self, node: str | None) -> None:
+        if node is not None and node not in self.park.node_names:
+            raise NotFound(
+                f"There is no node called {node!r}.",
+                hint="Known nodes: " + ", ".join(self.park.node_names),
+            )
+
+    def _error(self, text: str, exc: BotError, correlation_id: str) -> ErrorAnswer:
+        return ErrorAnswer(
+            command=text.strip(),
+            generated_at=self.clock.now(),
+            error_type=type(exc).__name__,
+            message=exc.message,
+            hint=exc.hint,
+            correlation_id=correlation_id,
+        )
+
+    def _record(
+        self,
+        ctx: RequestContext,
+        text: str,
+        parsed: dict[str, Any],
+        outcome: Outcome,
+        detail: str,
+        *,
+        answer: AnswerBase | None,
+        correlation_id: str,
+        started: float,
+    ) -> bool:
+        event = AuditEvent(
+            at=self.clock.now(),
+            actor=ctx.actor,
+            transport=ctx.transport,
+            channel=ctx.channel,
+            thread_ts=ctx.thread_ts,
+            command_text=text[:4000],
+            parsed=parsed,
+            action_class="read",
+            phase="command",
+            outcome=outcome,
+            detail=detail[:2000],
+            nodes=list(answer.asked) if answer else [],
+            duration_ms=int((time.monotonic() - started) * 1000),
+            incident_id=parsed.get("incident"),
+            correlation_id=correlation_id,
+        )
+        try:
+            self.audit.append(event)
+        except Exception:  # a read still answers; it says it was not recorded
+            log.exception("audit append failed (correlation %s)", correlation_id)
+            return False
+        return True
+
+    # -- help ----------------------------------------------------------------------
+
+    def help(self, command: commands.Help, base: dict[str, Any]) -> HelpAnswer:
+        """Usage of the bot, or of one verb."""
+        text = commands.help_text(command.topic)
+        sections = [HelpSection(title=s.heading, lines=list(s.lines)) for s in text.sections]
+        if command.topic is None:
+            sections.append(
+                HelpSection(
+                    title="Nodes",
+                    lines=[", ".join(self.park.node_names) or "(none configured)"],
+                )
+            )
+        return HelpAnswer(title=text.title, sections=sections, **base)

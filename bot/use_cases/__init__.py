@@ -1,0 +1,1 @@
+"""Use cases behind ``Services``: each module answers one family of questions."""
