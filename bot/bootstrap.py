@@ -112,7 +112,7 @@ def build_local_slack(services: Services) -> LocalSlack:
     emulator.start()
     bot = SlackBot(
         services,
-        client=make_web_client("xoxb-local", emulator.api_url),
+        client=make_web_client(None, emulator.api_url),
         signing_secret=None,
         authorize=local_authorize(),
     )

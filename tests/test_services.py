@@ -27,14 +27,14 @@ def _node(name: str, **kw: object) -> FakeMta:
         MetricSample("scheduled_count", {"queue": "acme@yahoo.com"}, 40),
         MetricSample("scheduled_count", {"queue": "gmail.com"}, 7),
     ]
-    return FakeMta(name=name, samples=samples, **kw)  # type: ignore[arg-type]
+    return FakeMta(name=name, samples=samples, **kw)
 
 
 def _services(nodes: list[FakeMta], audit: object | None = None) -> Services:
     return Services(
         park=FakePark(nodes, timeout=0.5),
         resolver=FakeResolver({"yahoo.com": YAHOO_MX}),
-        audit=audit or InMemoryAuditLog(),  # type: ignore[arg-type]
+        audit=audit or InMemoryAuditLog(),
         clock=FixedClock(),
         config=ServiceConfig(log_dirs={}),
     )

@@ -35,6 +35,7 @@ class Liveness(Model):
 
     status: int
     text: str
+    server_time: datetime | None = None  # the node's clock, from the HTTP Date header
 
     @property
     def ok(self) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.simulator.holds import Criteria
 from bot.simulator.node import XFER_SUFFIX, NodeState
-from bot.simulator.queues import Batch, ScheduledQueue
+from bot.simulator.queues import ScheduledQueue
 from bot.simulator.records import Delivery, Reply
 from bot.simulator.tsa import parse_queue
 from bot.simulator.wire import NS_PER_MIN, WireError, parse_duration, parse_rfc3339
@@ -184,7 +184,7 @@ def xfer(node: NodeState, body: object, now_ns: int,
                if criteria.matches(q.name) and not q.name.endswith(XFER_SUFFIX)]:
         batches = [(b, n) for due in sq.buckets.values() for b, n in due.items()]
         moved = _move(node, sq, xfer_queue, reason, now_ns, log=True, keep_origin=True)
-        if batches and deliver(target, sq.name, sq_count(batches), now_ns):
+        if batches and deliver(target, sq.name, sum(n for _, n in batches), now_ns):
             moved.take_all()
             node.xfer_origin.pop(xfer_queue, None)
             for batch, n in batches:
@@ -214,10 +214,6 @@ def xfer_cancel(node: NodeState, body: object, now_ns: int) -> dict[str, Any]:
     return {}
 
 
-def sq_count(batches: list[tuple[Batch, int]]) -> int:
-    return sum(n for _, n in batches)
-
-
 def set_log_filter(node: NodeState, body: object) -> None:
     req = fields(body, "SetDiagnosticFilterRequest", ("filter",))
     node.diagnostic_filter = _str(req, "filter", optional=False)
@@ -236,8 +232,14 @@ def _move(node: NodeState, sq: ScheduledQueue, target: str, reason: str, now_ns:
           log: bool, keep_origin: bool = False) -> ScheduledQueue:
     dest = node.scheduled.get(target)
     if dest is None:
-        dest = ScheduledQueue(target, sq.pool, sq.site, sq.provider, sq.sender)
-        node.scheduled[target] = dest
+        _, _, domain, routing = parse_queue(target)
+        if (routing or domain) in node.world.scenario.domains:
+            dest = node.queue(target, sq.pool, sq.sender)
+        else:
+            # Not in the park's site map (an xfer queue, or an unknown domain): the
+            # messages keep the site they had, since the simulator cannot resolve MX.
+            dest = ScheduledQueue(target, sq.pool, sq.site, sq.provider, sq.sender)
+            node.scheduled[target] = dest
     content = f"Rebound from {sq.name} to {target}: {reason}"
     for batch, n in sq.take_all():
         dest.add(node.minute, batch, n)

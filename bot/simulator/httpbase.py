@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import logging
 import socket
 import threading
 import time
@@ -27,6 +28,7 @@ from bot.simulator.admin import ApiError
 from bot.simulator.auth import SimAuth
 from bot.simulator.websocket import ServerSocket, accept_key
 
+_log = logging.getLogger(__name__)
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
 
@@ -54,21 +56,21 @@ class Request:
 
 
 @dataclass
-class Reply:
+class HttpReply:
     status: int = 200
     body: bytes = b""
     content_type: str = TEXT_TYPE
 
     @classmethod
-    def json(cls, value: Any, status: int = 200) -> Reply:
+    def json(cls, value: Any, status: int = 200) -> HttpReply:
         return cls(status, orjson.dumps(value), JSON_TYPE)
 
     @classmethod
-    def text(cls, text: str, status: int = 200) -> Reply:
+    def text(cls, text: str, status: int = 200) -> HttpReply:
         return cls(status, text.encode(), TEXT_TYPE)
 
 
-Route = Callable[[Request], Reply]
+Route = Callable[[Request], HttpReply]
 SocketRoute = Callable[[ServerSocket], None]
 
 
@@ -179,14 +181,14 @@ class _Handler(BaseHTTPRequestHandler):
         if sim.knobs.latency > 0:
             time.sleep(sim.knobs.latency)
         if sim.knobs.fail_status is not None:
-            self._send(Reply.text("Error: simulated failure", sim.knobs.fail_status))
+            self._send(HttpReply.text("Error: simulated failure", sim.knobs.fail_status))
             return
         if sim.auth is not None:
             refusal = sim.auth.check(request.method, request.path,
                                      self.headers.get("Authorization"), self.client_address[0],
                                      f"127.0.0.1:{sim.port}")
             if refusal is not None:
-                self._send(Reply.text(refusal[1], refusal[0]))
+                self._send(HttpReply.text(refusal[1], refusal[0]))
                 return
         upgrade = self.headers.get("Upgrade", "").lower() == "websocket"
         if upgrade and request.path in sim.sockets:
@@ -195,7 +197,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             reply = sim.route(request)
         except ApiError as err:
-            reply = Reply.text(err.text, err.status)
+            reply = HttpReply.text(err.text, err.status)
+        except Exception as err:  # noqa: BLE001 - kumod answers unexpected errors with a 500
+            _log.exception("simulated %s failed on %s %s", sim.name, request.method, request.path)
+            reply = HttpReply.text(f"Error: {err}", 500)
         self._send(reply, gzip_ok="gzip" in request.headers.get("accept-encoding", ""))
 
     def _body(self) -> bytes:
@@ -217,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
             body += self.rfile.read(size)
             self.rfile.readline()
 
-    def _send(self, reply: Reply, *, gzip_ok: bool = False) -> None:
+    def _send(self, reply: HttpReply, *, gzip_ok: bool = False) -> None:
         body = reply.body
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)

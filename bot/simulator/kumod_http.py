@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.simulator import admin, views
 from bot.simulator.admin import ApiError
-from bot.simulator.httpbase import Reply, Request, Route
+from bot.simulator.httpbase import HttpReply, Request, Route
 from bot.simulator.node import NodeState
 
 OPENAPI_DIR = Path(__file__).parent / "openapi"
@@ -33,42 +33,43 @@ class ParkAccess(Protocol):
                      now_ns: int) -> bool: ...
 
 
-Handler = Callable[[Request, NodeState, int], Reply]
+Handler = Callable[[Request, NodeState, int], HttpReply]
 
 
-def openapi(process: str) -> Reply:
+def openapi(process: str) -> HttpReply:
     """The OpenAPI document shipped with KumoMTA (copied unchanged into `openapi/`)."""
-    return Reply(200, (OPENAPI_DIR / f"{process}.openapi.json").read_bytes(), "application/json")
+    document = (OPENAPI_DIR / f"{process}.openapi.json").read_bytes()
+    return HttpReply(200, document, "application/json")
 
 
 def kumod_route(park: ParkAccess, name: str) -> Route:
     """The request router of node `name`."""
     metrics_cache: dict[str, tuple[int, bytes]] = {}
 
-    def metrics(req: Request, node: NodeState, now: int) -> Reply:
+    def metrics(req: Request, node: NodeState, now: int) -> HttpReply:
         prefix = req.param("prefix") or ""
         cached = metrics_cache.get(prefix)
         if cached is None or cached[0] != node.version:
             cached = metrics_cache[prefix] = (
                 node.version, views.collect_metrics(node).text(prefix).encode())
-        return Reply(200, cached[1], "text/plain; version=0.0.4")
+        return HttpReply(200, cached[1], "text/plain; version=0.0.4")
 
-    def xfer(req: Request, node: NodeState, now: int) -> Reply:
+    def xfer(req: Request, node: NodeState, now: int) -> HttpReply:
         def deliver(target: str, queue: str, count: int, when: int) -> bool:
             return park.xfer_deliver(node.name, target, queue, count, when)
-        return Reply.json(admin.xfer(node, req.json(), now, deliver))
+        return HttpReply.json(admin.xfer(node, req.json(), now, deliver))
 
     table: dict[str, dict[str, Handler]] = dict(_TABLE)
     table["/metrics"] = {"GET": metrics}
     table["/api/admin/xfer/v1"] = {"POST": xfer}
 
-    def route(req: Request) -> Reply:
+    def route(req: Request) -> HttpReply:
         methods = table.get(req.path)
         if methods is None:
-            return Reply(404)
+            return HttpReply(404)
         handler = methods.get(req.method)
         if handler is None:
-            return Reply(405)
+            return HttpReply(405)
         with park.lock:
             now = park.sync()
             return handler(req, park.node(name), now)
@@ -76,13 +77,13 @@ def kumod_route(park: ParkAccess, name: str) -> Route:
     return route
 
 
-def _liveness(req: Request, node: NodeState, now: int) -> Reply:
+def _liveness(req: Request, node: NodeState, now: int) -> HttpReply:
     status, text = views.liveness(node)
-    return Reply.text(text, status)
+    return HttpReply.text(text, status)
 
 
 def _lists(kind: str) -> dict[str, Handler]:
-    def listing(req: Request, node: NodeState, now: int) -> Reply:
+    def listing(req: Request, node: NodeState, now: int) -> HttpReply:
         node.holds.prune(now)
         entries: list[object]
         if kind == "bounce":
@@ -91,26 +92,26 @@ def _lists(kind: str) -> dict[str, Handler]:
             entries = [s.listing(now) for s in node.holds.suspends]
         else:
             entries = [r.listing(now) for r in node.holds.ready.values()]
-        return Reply.json(entries)
+        return HttpReply.json(entries)
 
-    def create(req: Request, node: NodeState, now: int) -> Reply:
+    def create(req: Request, node: NodeState, now: int) -> HttpReply:
         creators = {"bounce": admin.bounce, "suspend": admin.suspend,
                     "suspend-ready-q": admin.suspend_ready}
-        return Reply.json(creators[kind](node, req.json(), now))
+        return HttpReply.json(creators[kind](node, req.json(), now))
 
-    def delete(req: Request, node: NodeState, now: int) -> Reply:
+    def delete(req: Request, node: NodeState, now: int) -> HttpReply:
         node.holds.prune(now)
-        return Reply.text(admin.cancel(node, kind, req.json()))
+        return HttpReply.text(admin.cancel(node, kind, req.json()))
 
     return {"GET": listing, "POST": create, "DELETE": delete}
 
 
-def _ready_q_states(req: Request, node: NodeState, now: int) -> Reply:
+def _ready_q_states(req: Request, node: NodeState, now: int) -> HttpReply:
     skip = {q for value in req.query.get("queues", []) for q in value.split(",") if q}
-    return Reply.json(views.ready_q_states(node, skip))
+    return HttpReply.json(views.ready_q_states(node, skip))
 
 
-def _inspect_sched_q(req: Request, node: NodeState, now: int) -> Reply:
+def _inspect_sched_q(req: Request, node: NodeState, now: int) -> HttpReply:
     name = req.param("queue_name")
     if name is None:
         raise ApiError(400, "Failed to deserialize query string: missing field `queue_name`")
@@ -125,10 +126,10 @@ def _inspect_sched_q(req: Request, node: NodeState, now: int) -> Reply:
     for entry in found["messages"]:
         message = entry["message"]
         node.remember(entry["id"], message["sender"], message["recipient"], name)
-    return Reply.json(found)
+    return HttpReply.json(found)
 
 
-def _inspect_message(req: Request, node: NodeState, now: int) -> Reply:
+def _inspect_message(req: Request, node: NodeState, now: int) -> HttpReply:
     msg_id = req.param("id")
     if msg_id is None:
         raise ApiError(400, "Failed to deserialize query string: missing field `id`")
@@ -138,31 +139,31 @@ def _inspect_message(req: Request, node: NodeState, now: int) -> Reply:
     data = "Subject: hello\r\n\r\nHello\r\n" if req.param("want_body") == "true" else None
     meta = {"queue": known["queue"], "received_from": "10.0.0.20:51234",
             "received_via": "0.0.0.0:25", "reception_protocol": "ESMTP", "hostname": node.name}
-    return Reply.json({"id": msg_id, "message": {"sender": known["sender"],
+    return HttpReply.json({"id": msg_id, "message": {"sender": known["sender"],
                                                  "recipient": known["recipient"],
                                                  "meta": meta, "data": data}})
 
 
 def _post(action: Callable[[NodeState, object, int], object]) -> dict[str, Handler]:
-    def handler(req: Request, node: NodeState, now: int) -> Reply:
-        return Reply.json(action(node, req.json(), now))
+    def handler(req: Request, node: NodeState, now: int) -> HttpReply:
+        return HttpReply.json(action(node, req.json(), now))
     return {"POST": handler}
 
 
-def _empty_ok(req: Request, node: NodeState, now: int) -> Reply:
-    return Reply(200)
+def _empty_ok(req: Request, node: NodeState, now: int) -> HttpReply:
+    return HttpReply(200)
 
 
-def _set_filter(req: Request, node: NodeState, now: int) -> Reply:
+def _set_filter(req: Request, node: NodeState, now: int) -> HttpReply:
     admin.set_log_filter(node, req.json())
-    return Reply(200)
+    return HttpReply(200)
 
 
 _TABLE: dict[str, dict[str, Handler]] = {
     "/api/check-liveness/v1": {"GET": _liveness},
-    "/api/machine-info": {"GET": lambda r, n, t: Reply.json(views.machine_info(n))},
-    "/metrics.json": {"GET": lambda r, n, t: Reply.json(views.collect_metrics(n).json())},
-    "/api/admin/memory/stats": {"GET": lambda r, n, t: Reply.text(views.memory_stats(n))},
+    "/api/machine-info": {"GET": lambda r, n, t: HttpReply.json(views.machine_info(n))},
+    "/metrics.json": {"GET": lambda r, n, t: HttpReply.json(views.collect_metrics(n).json())},
+    "/api/admin/memory/stats": {"GET": lambda r, n, t: HttpReply.text(views.memory_stats(n))},
     "/api/admin/bump-config-epoch": {"POST": _empty_ok},
     "/api/admin/set_diagnostic_log_filter/v1": {"POST": _set_filter},
     "/api/admin/bounce/v1": _lists("bounce"),

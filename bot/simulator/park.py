@@ -9,6 +9,7 @@ runs the minutes in between at once.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -31,6 +32,7 @@ from bot.simulator.tsa import TsaState
 from bot.simulator.tsa_http import tsa_route, tsa_sockets
 from bot.simulator.wire import NS_PER_MIN
 
+_log = logging.getLogger(__name__)
 DEFAULT_SCENARIO = "yahoo-tss04"
 TSA_NAME = "tsa"
 
@@ -185,4 +187,7 @@ class SimulatedPark:
 
     def _tick(self) -> None:
         while not self.stopping.wait(0.2):
-            self.sync()
+            try:
+                self.sync()
+            except Exception:  # noqa: BLE001 - keep the park's clock running; the error is logged
+                _log.exception("simulated park failed to run its timeline")

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import orjson
 
 from bot.simulator.admin import ApiError
-from bot.simulator.httpbase import Reply, Request, Route, SocketRoute
+from bot.simulator.httpbase import HttpReply, Request, Route, SocketRoute
 from bot.simulator.kumod_http import openapi
 from bot.simulator.metrics import Registry
 from bot.simulator.tsa import Event, TsaState
@@ -40,36 +40,36 @@ class TsaAccess(Protocol):
 def tsa_route(park: TsaAccess) -> Route:
     """The request router of the park's tsa-daemon."""
 
-    def route(req: Request) -> Reply:
+    def route(req: Request) -> HttpReply:
         if req.path == "/api-docs/openapi.json" and req.method == "GET":
             return openapi("tsa-daemon")
-        handlers: dict[tuple[str, str], Callable[[Request, int], Reply]] = {
+        handlers: dict[tuple[str, str], Callable[[Request, int], HttpReply]] = {
             ("GET", "/get_suspension_v1/suspended.json"):
-                lambda r, now: Reply.json(park.tsa.suspended_json(now)),
+                lambda r, now: HttpReply.json(park.tsa.suspended_json(now)),
             ("GET", "/get_bounce_v1/bounced.json"):
-                lambda r, now: Reply.json(park.tsa.bounced_json(now)),
+                lambda r, now: HttpReply.json(park.tsa.bounced_json(now)),
             ("GET", "/get_config_v1/shaping.toml"):
-                lambda r, now: Reply.text(park.tsa.config_toml(now)),
-            ("GET", "/tsa/status"): lambda r, now: Reply.text("TSA Daemon OK"),
+                lambda r, now: HttpReply.text(park.tsa.config_toml(now)),
+            ("GET", "/tsa/status"): lambda r, now: HttpReply.text("TSA Daemon OK"),
             ("POST", "/publish_log_v1"): publish,
-            ("GET", "/api/machine-info"): lambda r, now: Reply.json(machine_info(park)),
-            ("GET", "/metrics"): lambda r, now: Reply.text(_registry(park).text()),
-            ("GET", "/metrics.json"): lambda r, now: Reply.json(_registry(park).json()),
+            ("GET", "/api/machine-info"): lambda r, now: HttpReply.json(machine_info(park)),
+            ("GET", "/metrics"): lambda r, now: HttpReply.text(_registry(park).text()),
+            ("GET", "/metrics.json"): lambda r, now: HttpReply.json(_registry(park).json()),
         }
         handler = handlers.get((req.method, req.path))
         if handler is None:
             known = {path for _, path in handlers}
-            return Reply(405 if req.path in known else 404)
+            return HttpReply(405 if req.path in known else 404)
         with park.lock:
             return handler(req, park.sync())
 
-    def publish(req: Request, now: int) -> Reply:
+    def publish(req: Request, now: int) -> HttpReply:
         record = req.json()
         if not isinstance(record, dict) or not isinstance(record.get("response"), dict):
             raise ApiError(422, "Failed to deserialize the JSON body into the target type: "
                                 "missing field `response`")
         park.tsa.publish(record, now)
-        return Reply(200)
+        return HttpReply(200)
 
     return route
 

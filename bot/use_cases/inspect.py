@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ NEEDED_PATHS = {
     "/api/admin/inspect-sched-q/v1": "message samples for `who` (kumod 2025.01.29+)",
     "/api/admin/xfer/v1": "`xfer` (kumod 2025.12.02+)",
 }
+CLOCK_SKEW_LIMIT = 30  # seconds; the HTTP Date header has one-second resolution
 LOG_STALE_AFTER = 15 * 60  # seconds without a new segment byte before we call a log dir stale
 
 
@@ -52,10 +54,24 @@ async def _check(name: str, coro: Any, ok_detail: str) -> tuple[DoctorCheck, Any
     return DoctorCheck(name=name, ok=True, detail=ok_detail), value
 
 
-async def _doctor_node(reader: MtaReader) -> NodeDoctor:
+def _skew_check(server_time: datetime | None, now: datetime) -> DoctorCheck:
+    if server_time is None:
+        return DoctorCheck(name="clock skew", ok=None, detail="the node sent no Date header")
+    skew = (server_time - now).total_seconds()
+    ok = abs(skew) <= CLOCK_SKEW_LIMIT
+    return DoctorCheck(
+        name="clock skew",
+        ok=ok,
+        detail=f"node clock {'ahead of' if skew >= 0 else 'behind'} the bot's by {abs(skew):.0f} s",
+        fix=None if ok else "sync both clocks (NTP): time left and log ages are off by this much",
+    )
+
+
+async def _doctor_node(reader: MtaReader, now: datetime) -> NodeDoctor:
     checks: list[DoctorCheck] = []
     live = await reader.liveness()
     checks.append(DoctorCheck(name="reachable", ok=True, detail=f"liveness answered {live.status}"))
+    checks.append(_skew_check(live.server_time, now))
     checks.append(
         DoctorCheck(
             name="accepting mail",
@@ -129,7 +145,8 @@ def _log_dir_checks(node: str, dirs: tuple[str, ...], now: float) -> list[Doctor
 
 def doctor(svc: Services, cmd: Doctor, base: dict[str, Any]) -> DoctorAnswer:
     """Per node: reachable, permissions (with the ACL to paste), version, TSA, log dirs."""
-    answer = svc.park.ask(_doctor_node)
+    started = svc.clock.now()
+    answer = svc.park.ask(lambda reader: _doctor_node(reader, started))
     nodes = [answer.results[n] for n in answer.asked if n in answer.results]
     now = time.time()
     for i, nd in enumerate(nodes):

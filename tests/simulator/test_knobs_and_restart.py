@@ -6,12 +6,14 @@ import re
 import time
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from bot.simulator import SimulatedPark
-from tests.simulator.conftest import call
+from bot.simulator import SimClock, SimulatedPark
+from bot.simulator.scenario import load_scenario
+from tests.simulator.conftest import START, call
 
 YAHOO_PATH = "ip-1->(mta5|mta6|mta7).am0.yahoodns.net@smtp_client"
 
@@ -86,13 +88,7 @@ def test_advancing_expires_holds_and_drains_yahoo(fresh_yahoo: SimulatedPark) ->
 
 
 def test_scaled_clock_runs_the_timeline_in_the_background() -> None:
-    from bot.simulator import SimClock
-    from tests.simulator.conftest import START
-
     clock = SimClock(start=START, scale=600.0)  # ten simulated minutes per real second
-    from dataclasses import replace
-
-    from bot.simulator.scenario import load_scenario
     park = SimulatedPark(replace(load_scenario("healthy"), history_minutes=5), clock=clock)
     try:
         received = park.node("mta1").received

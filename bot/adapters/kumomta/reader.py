@@ -8,6 +8,8 @@ older or newer kumod still reads.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
@@ -68,7 +70,11 @@ class KumoHttpReader:
         response = await self._wire.get(
             LIVENESS, accept=frozenset({503}), retry_statuses=frozenset()
         )
-        return Liveness(status=response.status_code, text=response.text.strip())
+        return Liveness(
+            status=response.status_code,
+            text=response.text.strip(),
+            server_time=_http_date(response.headers.get("date")),
+        )
 
     async def machine_info(self) -> MachineInfo:
         """``/api/machine-info`` (``MachineInfoV1``)."""
@@ -144,3 +150,13 @@ class KumoHttpReader:
                 path, f"{model.__name__}: {validation_summary(exc)}"
             ) from exc
 
+
+def _http_date(value: str | None) -> datetime | None:
+    """The server's clock from its ``Date`` header (hyper sets it), for the skew check."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

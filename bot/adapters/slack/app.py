@@ -75,7 +75,7 @@ class WorkPool:
             executor.shutdown(wait=True)
 
 
-def make_web_client(token: str, base_url: str) -> WebClient:
+def make_web_client(token: str | None, base_url: str) -> WebClient:
     """A Web API client that retries rate limits and dropped connections (BOLT-NOTES 2)."""
     return WebClient(
         token=token,
