@@ -11,6 +11,7 @@ same port again.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import gzip
 import logging
 import socket
@@ -98,8 +99,12 @@ class SimServer:
     """One simulated HTTP listener."""
 
     def __init__(self, name: str, route: Route, auth: SimAuth | None,
-                 sockets: dict[str, SocketRoute] | None = None) -> None:
+                 sockets: dict[str, SocketRoute] | None = None,
+                 now: Callable[[], float] | None = None) -> None:
         self.name = name
+        # Epoch seconds for the HTTP Date header: the simulated clock, as a real
+        # kumod's Date follows its host clock (the bot checks clock skew with it).
+        self.now = now or time.time
         self.route = route
         self.auth = auth
         self.sockets = sockets or {}
@@ -164,6 +169,10 @@ class _Handler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         self.server.open.discard(self.connection)
         super().finish()
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return email.utils.formatdate(self.server.sim.now() if timestamp is None else timestamp,
+                                      usegmt=True)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a test run should not print a line per request."""

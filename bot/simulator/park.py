@@ -65,11 +65,16 @@ class SimulatedPark:
         self.engine = Engine(self.world, list(self._nodes.values()))
         with self.lock:
             self.engine.run_until(anchor)
-        self._servers = {name: SimServer(name, kumod_route(self, name), auth)
+        now = self._epoch_now
+        self._servers = {name: SimServer(name, kumod_route(self, name), auth, now=now)
                          for name in self._nodes}
-        self._servers[TSA_NAME] = SimServer(TSA_NAME, tsa_route(self), auth, tsa_sockets(self))
+        self._servers[TSA_NAME] = SimServer(TSA_NAME, tsa_route(self), auth, tsa_sockets(self),
+                                            now=now)
         self._ticker = threading.Thread(target=self._tick, name="sim-ticker", daemon=True)
         self._ticker.start()
+
+    def _epoch_now(self) -> float:
+        return self.clock.now().timestamp()
 
     # -- the public API ----------------------------------------------------------------
 

@@ -62,7 +62,11 @@ def _skew_check(server_time: datetime | None, now: datetime) -> DoctorCheck:
     return DoctorCheck(
         name="clock skew",
         ok=ok,
-        detail=f"node clock {'ahead of' if skew >= 0 else 'behind'} the bot's by {abs(skew):.0f} s",
+        detail=(
+            "in step with the bot's (within the Date header's 1 s resolution)"
+            if abs(skew) < 2
+            else f"node clock {'ahead of' if skew >= 0 else 'behind'} the bot's by {abs(skew):.0f}s"
+        ),
         fix=None if ok else "sync both clocks (NTP): time left and log ages are off by this much",
     )
 
