@@ -30,6 +30,10 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/ack.py
+	$(BIN)/python benchmarks/classifier.py
+	$(BIN)/python benchmarks/logscan.py
+	@if [ -n "$$KUMO_TEST_DATABASE_URL" ]; then $(BIN)/python benchmarks/audit.py; \
+	else echo "bench: audit.py needs PostgreSQL: set KUMO_TEST_DATABASE_URL (see .ci/run)"; fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

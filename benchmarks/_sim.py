@@ -11,6 +11,7 @@ Run by hand: ``.venv/bin/python benchmarks/_sim.py --synthetic 100 300 --latency
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -51,14 +52,11 @@ def _serve(argv: Sequence[str]) -> int:
             park.knobs(name).latency = args.latency
     for name in park.tsa_urls:  # synthetic() leaves the tsa-daemon instant; be uniform
         park.knobs(name).latency = args.latency
-    signal.signal(signal.SIGTERM, lambda *_: sys.stdin.close())
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # then `finally` stops the park
     try:
         print(json.dumps({"nodes": park.node_urls, "tsa": park.tsa_urls,
                           "site_map": str(park.site_map_path)}), flush=True)
-        try:
-            sys.stdin.read()  # until the benchmark closes our stdin (or dies)
-        except (OSError, ValueError):
-            pass
+        sys.stdin.read()  # until the benchmark closes our stdin (or dies)
     finally:
         park.stop()
     return 0
@@ -81,12 +79,18 @@ class ParkProcess:
         assert self.proc.stdout is not None
         line = _readline(self.proc.stdout, START_TIMEOUT_S)
         if not line:
+            log = self.log_tail()
             self.stop()
-            raise RuntimeError("the simulated park did not start:\n" + self.log_tail())
+            raise RuntimeError("the simulated park did not start:\n" + log)
         info: dict[str, Any] = json.loads(line)
         self.nodes: dict[str, str] = info["nodes"]
         self.tsa: dict[str, str] = info["tsa"]
         self.site_map: str = info["site_map"]
+
+    def cpu_seconds(self) -> float:
+        """CPU time the park process has used so far (user + system, all its threads)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def log_tail(self, lines: int = 30) -> str:
         return tail(Path(self._stderr.name), lines)
@@ -95,7 +99,9 @@ class ParkProcess:
         """Close the child's stdin (it stops its park), then make sure it is gone."""
         if self.proc.stdin is not None and not self.proc.stdin.closed:
             self.proc.stdin.close()
-        stop_process(self.proc, grace=8.0)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(8)  # the park stops its listeners side by side: about a second
+        stop_process(self.proc, grace=3.0)
         self._stderr.close()
         os.unlink(self._stderr.name)
 
@@ -116,26 +122,22 @@ def _readline(stream: IO[str], timeout: float) -> str:
 
 
 def stop_process(proc: subprocess.Popen[Any], *, grace: float) -> None:
-    """SIGTERM the child's process group, SIGKILL it after ``grace`` seconds; then reap."""
-    if proc.poll() is None:
-        _signal_group(proc, signal.SIGTERM)
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
-    # Children of the child (gunicorn's worker) may outlive it: the group goes too.
+    """SIGTERM the child's process group; SIGKILL the group if it is not gone in ``grace`` s."""
+    if proc.poll() is not None:
+        return
+    _signal_group(proc, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(grace)
+        return
+    # The child's own children (gunicorn's worker) may outlive it: the whole group goes.
     _signal_group(proc, signal.SIGKILL)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def _signal_group(proc: subprocess.Popen[Any], sig: signal.Signals) -> None:
-    try:
-        os.killpg(proc.pid, sig)  # the child is a session leader: its group id is its pid
-    except (ProcessLookupError, PermissionError):
-        pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(proc.pid, sig)  # the child leads its own session: group id == its pid
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -151,6 +153,57 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class CpuMeter:
+    """How much of the machine's CPU went to processes other than the benchmark's own.
+
+    The machine may be shared: another process's work slows ours and shows up as
+    noise in wall times.  Ours are this process and the process groups of the
+    children it started (each child leads its own group, gunicorn's worker included).
+    """
+
+    def __init__(self, *children: subprocess.Popen[Any]) -> None:
+        self.groups = {child.pid for child in children}
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._start = self._sample()
+
+    def restart(self) -> None:
+        self._start = self._sample()
+
+    def others_share(self) -> float:
+        """Since the last (re)start: others' CPU as a share of all cores' time (0..1)."""
+        now = self._sample()
+        wall, busy, ours = (b - a for a, b in zip(self._start, now, strict=True))
+        cores = os.cpu_count() or 1
+        return max(0.0, busy - ours) / (wall * cores) if wall > 0 else 0.0
+
+    def _sample(self) -> tuple[float, float, float]:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+        busy = (user + nice + system + irq + softirq + steal) / self._tick
+        mine = os.times()
+        ours = mine.user + mine.system + sum(group_cpu(self.groups).values())
+        return time.monotonic(), busy, ours
+
+
+def group_cpu(groups: set[int]) -> dict[int, float]:
+    """CPU seconds used so far by the processes of each process group in ``groups``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = dict.fromkeys(groups, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            rest = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if int(rest[2]) in out:
+            out[int(rest[2])] += (int(rest[11]) + int(rest[12])) / tick
+    return out
+
+
+def machine_load() -> str:
+    """The 1-minute load average against the cores: other work skews wall times."""
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -174,10 +227,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(cells[0]), rule, *(fmt(r) for r in cells[1:])])
-
-
-def elapsed_since(start: float) -> float:
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

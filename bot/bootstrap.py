@@ -7,24 +7,48 @@ do the same for the Slack side and for the embedded demo.
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.audit_memory import InMemoryAuditLog
+from bot.adapters.audit_jobs import ensure_standard_jobs, standard_handlers
 from bot.adapters.clock import FollowingClock, SystemClock
+from bot.adapters.guard_toml import load_guard_file
 from bot.adapters.kumomta import BasicAuth, BearerToken, Credentials, HttpPark
+from bot.adapters.logs import ZstdLogReader
 from bot.adapters.resolver import DnsResolver, SiteMapResolver
+from bot.adapters.rule_files import ShapingFiles, read_response_rules
+from bot.adapters.scheduler import Scheduler, SchedulerThread
 from bot.adapters.slack.app import SlackBot, local_authorize, make_web_client
+from bot.adapters.slack.audit_anchor import SlackChannelAnchor
 from bot.adapters.slack.emulator import SlackEmulator
-from bot.ports import AuditLog, Clock, Park, SiteResolver
+from bot.adapters.storage import (
+    FileAnchor,
+    HeadAnchor,
+    Storage,
+    is_sqlite_url,
+    open_storage,
+    resolve_audit_key,
+)
+from bot.core.classifier import ResponseClassifier
+from bot.core.classifier_rules import load_rules
+from bot.core.guard_file import GuardFile
+from bot.ports import AuditLog, Clock, IdempotencyKeys, LogReader, Park, SiteResolver
 from bot.services import ServiceConfig, Services
 from bot.settings import Settings, TsaEndpoint
 from bot.simulator import SimulatedPark
+from bot.use_cases.knowledge import ResponseKnowledge
 
 DEMO_USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL"}
+# A Slack channel id (public C..., private G...); anything else in KUMO_AUDIT_ANCHOR is a path.
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+
+log = logging.getLogger(__name__)
 
 
 def read_credentials(settings: Settings) -> Credentials | None:
@@ -56,6 +80,54 @@ def build_resolver(settings: Settings) -> SiteResolver:
     return DnsResolver()
 
 
+@lru_cache(maxsize=1)
+def build_classifier() -> ResponseClassifier:
+    """The response classifier with the packaged rules (checked strictly, once a process)."""
+    name, text = read_response_rules()
+    return ResponseClassifier(load_rules(text, source=name))
+
+
+def build_knowledge(settings: Settings, *, resolver: SiteResolver | None = None
+                    ) -> ResponseKnowledge:
+    """The classifier and the shaping files of KUMO_SHAPING_FILES, with MX lookups."""
+    return ResponseKnowledge(
+        classifier=build_classifier(),
+        shaping=ShapingFiles(settings.KUMO_SHAPING_FILES),
+        resolver=resolver or build_resolver(settings),
+    )
+
+
+def build_anchors(settings: Settings) -> list[HeadAnchor]:
+    """Where the signed audit head is copied (KUMO_AUDIT_ANCHOR): a file or a channel."""
+    target = settings.KUMO_AUDIT_ANCHOR
+    if not target:
+        return []
+    if not _CHANNEL_ID.fullmatch(target):
+        return [FileAnchor(Path(target).expanduser())]
+    if settings.SLACK_BOT_TOKEN is None:
+        log.warning("KUMO_AUDIT_ANCHOR is the Slack channel %s but SLACK_BOT_TOKEN is not set: "
+                    "the audit head is not copied there", target)
+        return []
+    client = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL)
+    return [SlackChannelAnchor(client, target)]
+
+
+def build_storage(settings: Settings, *, clock: Clock | None = None) -> Storage:
+    """The SQL storage the settings name (DATABASE_URL or SQLite in the data dir), migrated."""
+    url = settings.database_url()
+    secret = settings.KUMO_AUDIT_KEY.get_secret_value() if settings.KUMO_AUDIT_KEY else None
+    key = resolve_audit_key(secret, sqlite=is_sqlite_url(url), data_dir=settings.KUMO_DATA_DIR)
+    return open_storage(url, key=key, clock=clock or SystemClock(),
+                        anchors=build_anchors(settings))
+
+
+def build_scheduler(storage: Storage, *, clock: Clock | None = None) -> Scheduler:
+    """The scheduler over ``storage``'s jobs with every handler of this release."""
+    clock = clock or SystemClock()
+    ensure_standard_jobs(storage, clock)
+    return Scheduler(storage.jobs, clock, handlers=standard_handlers(storage, clock))
+
+
 def build_services(
     settings: Settings,
     *,
@@ -63,17 +135,28 @@ def build_services(
     resolver: SiteResolver | None = None,
     audit: AuditLog | None = None,
     clock: Clock | None = None,
+    logs: LogReader | None = None,
+    knowledge: ResponseKnowledge | None = None,
+    storage: Storage | None = None,
+    guard: GuardFile | None = None,
 ) -> Services:
     """The use cases wired to adapters; any port can be overridden (tests, the demo)."""
+    if audit is None:
+        audit = (storage or build_storage(settings, clock=clock)).audit
+    resolver = resolver or build_resolver(settings)
     return Services(
         park=park or build_park(settings),
-        resolver=resolver or build_resolver(settings),
-        audit=audit or InMemoryAuditLog(),
+        resolver=resolver,
+        audit=audit,
         clock=clock or SystemClock(),
         config=ServiceConfig(
             log_dirs={k: tuple(str(p) for p in v) for k, v in settings.KUMO_LOG_DIRS.items()},
             log_redact=settings.KUMO_LOG_REDACT,
         ),
+        logs=logs or ZstdLogReader(settings.KUMO_LOG_DIRS),
+        knowledge=knowledge or build_knowledge(settings, resolver=resolver),
+        # Read at start-up: a bad KUMO_GUARD_FILE stops the bot before it judges anything.
+        guard=guard or load_guard_file(settings.KUMO_GUARD_FILE),
     )
 
 
@@ -106,7 +189,7 @@ class LocalSlack:
         self.emulator.stop()
 
 
-def build_local_slack(services: Services) -> LocalSlack:
+def build_local_slack(services: Services, *, keys: IdempotencyKeys | None = None) -> LocalSlack:
     """Start the Slack emulator on loopback and a bot that talks to it."""
     emulator = SlackEmulator()
     emulator.start()
@@ -115,6 +198,7 @@ def build_local_slack(services: Services) -> LocalSlack:
         client=make_web_client(None, emulator.api_url),
         signing_secret=None,
         authorize=local_authorize(),
+        keys=keys,
     )
     return LocalSlack(services=services, emulator=emulator, bot=bot)
 
@@ -127,10 +211,14 @@ class Demo:
     local: LocalSlack
     settings: Settings
     workdir: Path
+    storage: Storage
+    scheduler: SchedulerThread
     _owns_workdir: bool = False
 
     def close(self) -> None:
         self.local.close()
+        self.scheduler.stop()
+        self.storage.close()
         self.park.stop()
         if self._owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -138,14 +226,15 @@ class Demo:
 
 def demo_settings(park: SimulatedPark, workdir: Path, db: Path | None = None) -> Settings:
     """Settings that point the bot at the simulated park (nothing read from the environment)."""
-    database = db if db is not None else workdir / "demo.sqlite3"
+    database = db.resolve() if db is not None else workdir / "demo.sqlite3"
     return Settings(
         _env_file=None,
         KUMO_NODES=dict(park.node_urls),
         KUMO_TSA_URLS=tuple(TsaEndpoint(name=n, url=u) for n, u in park.tsa_urls.items()),
         KUMO_SITE_MAP=park.site_map_path,
         KUMO_LOG_DIRS={n: (p,) for n, p in park.log_dirs.items()},
-        KUMO_DATA_DIR=workdir,
+        # A kept database keeps its audit key beside it, so `audit verify` finds both.
+        KUMO_DATA_DIR=database.parent if db is not None else workdir,
         KUMO_APPROVERS=(DEMO_USERS["bob"], DEMO_USERS["carol"]),
         DATABASE_URL=f"sqlite:///{database}",
         KUMO_NODE_TIMEOUT=3.0,
@@ -159,9 +248,19 @@ def build_demo(scenario: str, *, db: Path | None = None, workdir: Path | None = 
     park = SimulatedPark.start(scenario=scenario, log_root=work / "logs")
     try:
         settings = demo_settings(park, work, db)
-        services = build_services(settings, clock=FollowingClock(park.clock.now))
-        local = build_local_slack(services)
+        clock = FollowingClock(park.clock.now)
+        storage = build_storage(settings, clock=clock)
     except Exception:
         park.stop()
         raise
-    return Demo(park=park, local=local, settings=settings, workdir=work, _owns_workdir=owns)
+    try:
+        services = build_services(settings, clock=clock, storage=storage)
+        local = build_local_slack(services, keys=storage.keys)
+        # The scheduler runs in-process on the simulator's clock: `/advance` makes jobs due.
+        scheduler = build_scheduler(storage, clock=clock).start(poll=0.5)
+    except Exception:
+        storage.close()
+        park.stop()
+        raise
+    return Demo(park=park, local=local, settings=settings, workdir=work, storage=storage,
+                scheduler=scheduler, _owns_workdir=owns)

@@ -9,10 +9,14 @@ Reads and writes to KumoMTA are separate ports: ``MtaReader`` is GET-only.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
-from typing import Protocol, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from bot.core.audit import AuditEvent
+from bot.core.logquery import LogQuery
+from bot.core.logrecords import LogRecord
+from bot.core.logscan import LogScan, ProgressFn
+from bot.core.logtally import ResponseTally
 from bot.core.models import (
     BounceEntry,
     Liveness,
@@ -25,6 +29,7 @@ from bot.core.models import (
     SuspendEntry,
     TsaState,
 )
+from bot.core.shaping_files import ShapingText
 
 T = TypeVar("T")
 
@@ -131,6 +136,14 @@ class SiteResolver(Protocol):
         ...
 
 
+class ShapingSource(Protocol):
+    """The shaping files (paths or URLs) in load order, as text: what TSA evaluates."""
+
+    def texts(self) -> list[ShapingText]:
+        """Every configured source, read now; a source that failed carries its problem."""
+        ...
+
+
 class AuditLog(Protocol):
     """The record of everything done. Append and read; nothing edits or deletes."""
 
@@ -142,4 +155,58 @@ class AuditLog(Protocol):
                since: datetime | None = None, incident_id: str | None = None
                ) -> list[AuditEvent]:
         """The newest events first, filtered."""
+        ...
+
+
+class IdempotencyKeys(Protocol):
+    """Deliveries already taken (``trigger_id``, ``action_ts``, ``envelope_id``), shared by
+    every process, so a request Slack delivers twice runs once."""
+
+    def claim(self, kind: str, value: str) -> bool:
+        """True the first time ``kind``/``value`` is claimed anywhere, False for each repeat."""
+        ...
+
+
+class JobQueue(Protocol):
+    """Timed work kept in SQL: each job runs once across replicas and survives restarts."""
+
+    def schedule(
+        self,
+        name: str,
+        *,
+        due: datetime,
+        payload: dict[str, Any] | None = None,
+        key: str | None = None,
+        every: timedelta | None = None,
+    ) -> bool:
+        """Queue job ``name`` for ``due``; with ``key``, only once (False: already queued)."""
+        ...
+
+    def cancel(self, key: str) -> bool:
+        """Drop the pending job with ``key``; False when there is none."""
+        ...
+
+
+class LogReader(Protocol):
+    """The delivery logs of the park (REFERENCE 4): the zstd JSONL files kumod writes
+    today, a columnar engine over the same records tomorrow.  Memory stays flat
+    whatever the size of the logs; damage is skipped, counted and reported.
+    """
+
+    @property
+    def node_names(self) -> list[str]:
+        """The nodes whose logs this reader can see."""
+        ...
+
+    def newest_records(
+        self, query: LogQuery, *, limit: int, progress: ProgressFn | None = None
+    ) -> LogScan[list[tuple[str, LogRecord]]]:
+        """The ``limit`` newest records matching ``query``, newest first, with their node."""
+        ...
+
+    def tally_responses(
+        self, query: LogQuery, tally: ResponseTally, *, progress: ProgressFn | None = None
+    ) -> LogScan[ResponseTally]:
+        """Stream every record matching ``query`` into ``tally`` (internal ones included:
+        the tally counts them apart)."""
         ...

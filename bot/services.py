@@ -17,8 +17,11 @@ from bot.core import commands
 from bot.core.answers import AnswerBase, ErrorAnswer, HelpAnswer, HelpSection
 from bot.core.audit import Actor, AuditEvent, Outcome
 from bot.core.errors import BotError, NotFound, UserInputError
-from bot.ports import AuditLog, Clock, Park, SiteResolver
-from bot.use_cases import inspect, summaries
+from bot.core.guard_file import GuardFile
+from bot.core.logscan import ProgressFn
+from bot.ports import AuditLog, Clock, LogReader, Park, SiteResolver
+from bot.use_cases import audit_trail, diagnose, explain, inspect, logs, summaries
+from bot.use_cases.knowledge import ResponseKnowledge
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,8 @@ class RequestContext:
     transport: str
     channel: str | None = None
     thread_ts: str | None = None
+    # Long scans (the logs) report how far they got; Slack shows it by editing a message.
+    progress: ProgressFn | None = None
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,14 @@ class Services:
         audit: AuditLog,
         clock: Clock,
         config: ServiceConfig,
+        logs: LogReader | None = None,
+        knowledge: ResponseKnowledge | None = None,
+        guard: GuardFile | None = None,
     ) -> None:
         self.park = park
+        self.logs = logs
+        self.knowledge = knowledge
+        self.guard = guard  # the guard file's thresholds (``diagnose`` reads its own section)
         self.resolver = resolver
         self.audit = audit
         self.clock = clock
@@ -69,7 +80,9 @@ class Services:
         try:
             command = commands.parse(text)
             parsed = commands.command_to_dict(command)
-            answer = self._dispatch(command, " ".join(commands.normalise(text).split()))
+            answer = self._dispatch(
+                command, " ".join(commands.normalise(text).split()), ctx.progress
+            )
             outcome: Outcome = "partial" if answer.failures else "ok"
             detail = "; ".join(f"{f.node}: {f.detail}" for f in answer.failures)
         except UserInputError as exc:
@@ -87,7 +100,9 @@ class Services:
                                 correlation_id=correlation_id, started=started)
         return answer.model_copy(update={"recorded": recorded, "correlation_id": correlation_id})
 
-    def _dispatch(self, command: commands.Command, command_text: str) -> AnswerBase:
+    def _dispatch(
+        self, command: commands.Command, command_text: str, progress: ProgressFn | None = None
+    ) -> AnswerBase:
         base = {"command": command_text, "generated_at": self.clock.now()}
         self._check_node(getattr(command, "node", None))
         match command:
@@ -105,6 +120,16 @@ class Services:
                 return inspect.node_health(self, command, base)
             case commands.Doctor():
                 return inspect.doctor(self, command, base)
+            case commands.Audit():
+                return audit_trail.audit_answer(self, command, base)
+            case commands.Log():
+                return logs.log_records(self, command, base, progress)
+            case commands.Responses():
+                return logs.responses_summary(self, command, base, progress)
+            case commands.Explain():
+                return explain.explain_answer(self, command, base)
+            case commands.Diagnose():
+                return diagnose.diagnose_answer(self, command, base)
         raise UserInputError(f"{command.verb} is not available in this version")
 
     def _check_node(self, node: str | None) -> None:

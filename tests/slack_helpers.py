@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import time
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
 SECRET = "test-signing-secret"
+_TRIGGERS = itertools.count(1)
 
 
 def slash_body(
@@ -17,9 +20,12 @@ def slash_body(
     response_url: str,
     user: str = "U0ALICE",
     channel: str = "C0INCIDENT",
-    trigger_id: str = "1.2.3",
+    trigger_id: str | None = None,
 ) -> dict[str, str]:
-    """The form fields Slack sends for ``/kumo TEXT``."""
+    """The form fields Slack sends for ``/kumo TEXT``; like Slack, a new ``trigger_id`` each
+    time unless one is given (the bot runs a ``trigger_id`` once: a repeat is a redelivery)."""
+    if trigger_id is None:
+        trigger_id = f"{next(_TRIGGERS)}.{int(time.time())}.{uuid.uuid4().hex[:12]}"
     return {
         "token": "legacy-verification-token",
         "team_id": "T0LOCAL",

@@ -1,4 +1,4 @@
-"""An in-memory audit log: the fake for tests and the fallback before SQL storage exists."""
+"""An in-memory audit log: the fake for tests (the bot itself records in SQL: ``SqlAuditLog``)."""
 
 from __future__ import annotations
 

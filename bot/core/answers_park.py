@@ -10,6 +10,7 @@ from bot.core.answers import AnswerBase
 from bot.core.holds import Hold
 from bot.core.summary_provider import ProviderSummary
 from bot.core.summary_queue import ParkQueueSummary
+from bot.core.tsa_origin import TsaOrigin
 
 
 class QueueAnswer(AnswerBase):
@@ -21,6 +22,8 @@ class QueueAnswer(AnswerBase):
     summary: ParkQueueSummary
     kcli_text: str = Field(description="kcli's two tables for the park total, byte for byte")
     throttles: list[str] = Field(default_factory=list)
+    tsa_origins: dict[str, TsaOrigin] = Field(default_factory=dict)
+    """The shaping rule behind each TSA hold marker, by hold id."""
 
 
 class ProvidersAnswer(AnswerBase):
@@ -38,6 +41,8 @@ class HoldsAnswer(AnswerBase):
     domain: str | None = None
     site: str | None = None
     holds: list[Hold] = Field(default_factory=list)
+    tsa_origins: dict[str, TsaOrigin] = Field(default_factory=dict)
+    """The shaping rule behind each TSA hold, by hold id."""
 
 
 class TsaAnswer(AnswerBase):
@@ -48,3 +53,5 @@ class TsaAnswer(AnswerBase):
     holds: list[Hold] = Field(default_factory=list)
     throttles: list[str] = Field(default_factory=list)
     tsa_reachable: bool = True
+    tsa_origins: dict[str, TsaOrigin] = Field(default_factory=dict)
+    """The shaping rule behind each TSA hold, by hold id."""

@@ -150,16 +150,18 @@ _SPECS: tuple[VerbSpec, ...] = (
     VerbSpec(
         name="log",
         usage=("log DOMAIN [--site] [--type T] [--limit N] [--since DUR] [--node N] [--internal]",),
-        summary="the newest matching delivery log records", action_class="read", available=False,
+        summary="the newest matching delivery log records", action_class="read", available=True,
         args=(_domain_arg(required=True),),
-        flags=(_SITE, _value("type", Kind.TEXT, "T", "only records of this type, e.g. `Bounce`"),
+        flags=(_SITE, _value("type", Kind.TEXT, "T", "only records of this type: `deferral`, "
+                             "`bounce`, `delivery`, `rejection`, `expiration`, `adminbounce`, "
+                             "`oob`, `feedback` (or any kumod type name)"),
                _LIMIT, _SINCE, _NODE, _INTERNAL),
     ),
     VerbSpec(
         name="responses",
         usage=("responses DOMAIN [--site] [--since DUR] [--node N] [--internal]",),
         summary="receivers' responses, 4xx/5xx first, grouped", action_class="read",
-        available=False, args=(_domain_arg(required=True),),
+        available=True, args=(_domain_arg(required=True),),
         flags=(_SITE, _SINCE, _NODE, _INTERNAL),
     ),
     VerbSpec(
@@ -170,12 +172,12 @@ _SPECS: tuple[VerbSpec, ...] = (
     VerbSpec(
         name="explain", usage=('explain "RESPONSE" [--domain D]',), action_class="read",
         summary="classify a receiver's response and show the TSA rules that fire on it",
-        available=False, args=(ArgSpec(field="response", metavar="RESPONSE", required=True,
+        available=True, args=(ArgSpec(field="response", metavar="RESPONSE", required=True,
                                        rest=True),),
         flags=(_value("domain", Kind.DOMAIN, "D", "the domain that sent it"),),
     ),
     VerbSpec(
-        name="diagnose", usage=("diagnose DOMAIN",), action_class="read", available=False,
+        name="diagnose", usage=("diagnose DOMAIN",), action_class="read", available=True,
         summary="the first five minutes: a verdict with its evidence",
         args=(_domain_arg(required=True),),
     ),
@@ -204,7 +206,7 @@ _SPECS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         name="audit", usage=("audit [--user U] [--since DUR] [--incident ID] [--limit N]",),
-        summary="the audit record", action_class="read", available=False,
+        summary="the audit record", action_class="read", available=True,
         flags=(_value("user", Kind.TEXT, "U", "only this person's actions"), _SINCE,
                _value("incident", Kind.NAME, "ID", "only this incident's record"), _LIMIT),
     ),

@@ -17,7 +17,14 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.catalog import CATALOG, ArgSpec, FlagSpec, VerbSpec, closest, unknown_verb, usage
 from bot.core.command_text import MAX_COMMAND_CHARS as MAX_COMMAND_CHARS
@@ -27,12 +34,14 @@ from bot.core.command_values import check_value
 from bot.core.durations import format_duration, parse_duration
 from bot.core.errors import UserInputError
 from bot.core.help import HelpSection, HelpText, help_text
+from bot.core.logrecords import TYPE_WORDS, type_for_word
 from bot.core.models import Model
 
 __all__ = [
-    "CATALOG", "Command", "Doctor", "Health", "Help", "HelpSection", "HelpText", "Holds",
-    "Providers", "Queue", "Tsa", "VerbSpec", "bind", "command_to_dict", "format_duration",
-    "help_text", "normalise", "parse", "parse_duration", "tokenise", "usage",
+    "CATALOG", "Audit", "Command", "Diagnose", "Doctor", "Explain", "Health", "Help", "HelpSection",
+    "HelpText",
+    "Holds", "Log", "Providers", "Queue", "Responses", "Tsa", "VerbSpec", "bind", "command_to_dict",
+    "format_duration", "help_text", "normalise", "parse", "parse_duration", "tokenise", "usage",
 ]
 
 # --- the commands ------------------------------------------------------------------------
@@ -107,8 +116,74 @@ class Doctor(_CommandModel):
     verb: Literal["doctor"] = "doctor"
 
 
+class Log(_CommandModel):
+    """``log DOMAIN [--site] [--type T] [--limit N] [--since DUR] [--node N] [--internal]``."""
+
+    verb: Literal["log"] = "log"
+    domain: str
+    site: bool = False
+    type: str | None = None  # a kumod record type name; `deferral` becomes TransientFailure
+    limit: int | None = None
+    since: timedelta | None = None
+    node: str | None = None
+    internal: bool = False
+
+    @field_validator("type")
+    @classmethod
+    def _record_type(cls, word: str | None) -> str | None:
+        if word is None:
+            return None
+        found = type_for_word(word)
+        if found is None:
+            nearest = closest(word.lower(), sorted(TYPE_WORDS))
+            guess = f" Did you mean `{nearest}`?" if nearest else ""
+            raise ValueError(
+                f"`--type {echo(word)}` is not a log record type.{guess} Use one of "
+                "`deferral`, `bounce`, `delivery`, `rejection`, `expiration`, `adminbounce`, "
+                "`oob`, `feedback`."
+            )
+        return found.value
+
+
+class Responses(_CommandModel):
+    """``responses DOMAIN [--site] [--since DUR] [--node N] [--internal]``."""
+
+    verb: Literal["responses"] = "responses"
+    domain: str
+    site: bool = False
+    since: timedelta | None = None
+    node: str | None = None
+    internal: bool = False
+
+
+class Explain(_CommandModel):
+    """``explain "RESPONSE" [--domain D]``."""
+
+    verb: Literal["explain"] = "explain"
+    response: str
+    domain: str | None = None
+
+
+class Audit(_CommandModel):
+    """``audit [--user U] [--since DUR] [--incident ID] [--limit N]``."""
+
+    verb: Literal["audit"] = "audit"
+    user: str | None = None
+    since: timedelta | None = None
+    limit: int | None = None
+
+
+class Diagnose(_CommandModel):
+    """``diagnose DOMAIN``."""
+
+    verb: Literal["diagnose"] = "diagnose"
+    domain: str
+
+
 Command = Annotated[
-    Help | Queue | Providers | Holds | Tsa | Health | Doctor, Field(discriminator="verb")
+    Help | Queue | Providers | Holds | Tsa | Health | Doctor | Log | Responses | Explain | Audit
+    | Diagnose,
+    Field(discriminator="verb"),
 ]
 """Every command this release answers; ``verb`` tells them apart."""
 

@@ -7,6 +7,7 @@
     ├── NotFound                a domain, node or hold that does not exist
     ├── ConfigError             settings are missing or malformed (names the variable)
     ├── GuardRefused            the guard refuses a request (malformed or unbounded)
+    ├── StorageError            the bot's own database failed (a change then does not run)
     └── UpstreamError           KumoMTA / tsa-daemon / DNS answered badly or not at all
         ├── UpstreamUnavailable connection refused, timeout, DNS failure
         └── PermissionDenied    401/403 from kumod: names the ACL rule that is missing
@@ -45,6 +46,10 @@ class ConfigError(BotError):
 
 class GuardRefused(BotError):
     """The guard refuses: the request is malformed or unbounded."""
+
+
+class StorageError(BotError):
+    """The bot's own database could not be read or written."""
 
 
 class UpstreamError(BotError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 from typing import Any, Literal
 
 from bot.core.models import Model
@@ -137,7 +137,8 @@ def criteria_match(
     return all(wanted is None or wanted == have for wanted, have in pairs)
 
 
-def _lexical_chars(text: str) -> list[str]:
+@lru_cache(maxsize=65536)  # a sort compares each name many times; names repeat across nodes
+def _lexical_chars(text: str) -> tuple[str, ...]:
     """lexicmp's ``iterate_lexical``: lower-case ASCII, transliterate other letters.
 
     lexicmp uses the ``any_ascii`` tables; we approximate them with NFKD minus
@@ -158,7 +159,7 @@ def _lexical_chars(text: str) -> list[str]:
                 out.append(ch)
         elif not "\u0300" <= ch <= "\u036f":
             out.append(ch)
-    return out
+    return tuple(out)
 
 
 def _order_chars(lhs: str, rhs: str) -> int:

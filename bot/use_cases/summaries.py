@@ -28,6 +28,7 @@ from bot.core.summary import (
 )
 from bot.core.summary_queue import QueueSummary
 from bot.ports import MtaReader, TsaReader
+from bot.use_cases.explain import hold_origins, marker_origins
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -152,6 +153,11 @@ def queue_summary_answer(svc: Services, cmd: Queue, base: dict[str, Any]) -> Que
         summary=park,
         kcli_text=render_kcli_queue_summary(park.total),
         throttles=throttles_for(svc, tsa, scope),
+        tsa_origins=marker_origins(
+            svc,
+            [m for r in park.total.ready for m in r.markers]
+            + [m for s in park.total.scheduled for m in s.markers],
+        ),
         asked=answer.asked + [f"tsa:{n}" for n in tsa_answer.asked],
         failures=answer.failures + _tsa_failures(tsa_answer),
         **base,
@@ -204,6 +210,7 @@ def holds_answer(svc: Services, cmd: Holds, base: dict[str, Any]) -> HoldsAnswer
         domain=scope.domain if scope else None,
         site=scope.site if scope else None,
         holds=holds,
+        tsa_origins=hold_origins(svc, holds),
         asked=answer.asked + [f"tsa:{n}" for n in tsa_answer.asked],
         failures=answer.failures + _tsa_failures(tsa_answer),
         **base,
@@ -227,6 +234,7 @@ def tsa_answer(svc: Services, cmd: Tsa, base: dict[str, Any]) -> TsaAnswer:
         holds=holds,
         throttles=throttles_for(svc, tsa, scope),
         tsa_reachable=bool(tsa_state_answer.results),
+        tsa_origins=hold_origins(svc, holds),
         asked=answer.asked + [f"tsa:{n}" for n in tsa_state_answer.asked],
         failures=answer.failures + _tsa_failures(tsa_state_answer),
         **base,

@@ -102,28 +102,21 @@ def test_a_nodes_reads_run_together_not_one_after_another() -> None:
     with FakeServer() as server:
         _slow_kumod(server, 0.3)
         park = HttpPark({"mta1": server.url})
-        started = time.monotonic()
         answer = park.ask(_queue)
-        elapsed = time.monotonic() - started
     assert answer.results == {"mta1": 4}  # no queue series, one of each hold, one state
-    assert server.max_in_flight == 5
-    assert elapsed < 0.6  # one after another would take 1.5 s
+    assert server.max_in_flight == 5  # all five reads were in flight at once
 
 
-def test_queue_over_a_hundred_slow_nodes_is_bounded_by_waves_not_reads() -> None:
+def test_queue_over_a_hundred_slow_nodes_answers_for_every_node() -> None:
+    # Speed is measured by benchmarks/fanout.py; this checks the fan-out is complete.
     delays = "; ".join(f"server.routes[{p!r}][0].delay = 0.1" for p in QUEUE_READS)
     proc, url = serve_in_subprocess(f"load_kumod(server); {delays}")
     try:
-        park = HttpPark({f"mta{i:03}": url for i in range(100)})
-        started = time.monotonic()
+        park = HttpPark({f"mta{i:03}": url for i in range(100)}, timeout=30)
         answer = park.ask(_queue)
-        elapsed = time.monotonic() - started
     finally:
         proc.communicate("", timeout=10)
     assert answer.failures == [] and len(answer.results) == 100
-    # 4 waves of 32 nodes x 100 ms plus httpx's CPU for 500 requests; the five
-    # reads one after another would need 2 s of waiting alone.
-    assert elapsed < 1.6
 
 
 def test_a_failing_read_stops_its_siblings(kumod: FakeServer) -> None:

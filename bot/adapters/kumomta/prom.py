@@ -9,10 +9,19 @@ name (nothing in the bot reads them from a full dump).
 Sample names are kept as kumod writes them: the parser renames counter samples
 to the OpenMetrics ``<name>_total`` form, which we undo, so
 ``total_messages_delivered`` stays ``total_messages_delivered``.
+
+Fast path: kumod's own families print plain lines (``name{a="x", b="y"} 12``:
+no escapes, no timestamps, integer values).  A family whose every sample line
+matches that strict shape is read with one regular expression; any family with
+a line outside it (an escape, a timestamp, an exemplar, NaN...) goes to
+``prometheus_client``, which stays the authority.  A test checks both give the
+same samples on the real sample file and on simulated parks.  The fast path
+halves the bot's parsing time on a hundred-node park.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -20,6 +29,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.core.models import MetricSample
 
 _BUCKETED = frozenset({"histogram", "summary", "gaugehistogram"})
+# A plain sample line: name, optional {labels} with no escapes, an integer or decimal value.
+_PLAIN = re.compile(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^{}\\]*)\})? (-?[0-9]+(?:\.[0-9]+)?)')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"\\]*)"')
 _FOLLOWERS = " {_\t"  # what may follow a family name on its sample lines
 
 
@@ -32,7 +44,16 @@ def parse_metrics(text: str, names: frozenset[str] | None = None) -> list[Metric
     if not selected:
         return []
     samples: list[MetricSample] = []
-    for family in text_string_to_metric_families("\n".join(selected)):
+    hard: list[str] = []
+    for lines in _families(selected):
+        fast = _parse_plain(lines)
+        if fast is None:
+            hard.extend(lines)
+        else:
+            samples.extend(fast)
+    if not hard:
+        return samples
+    for family in text_string_to_metric_families("\n".join(hard)):
         rename = family.type == "counter" and family.name in plain_counters
         for sample in family.samples:
             name = sample.name
@@ -40,6 +61,47 @@ def parse_metrics(text: str, names: frozenset[str] | None = None) -> list[Metric
                 name = family.name
             samples.append(MetricSample(name, sample.labels, float(sample.value)))
     return samples
+
+
+def _families(lines: list[str]) -> Iterable[list[str]]:
+    """Split selected lines into families: a new family starts at its ``# HELP``/``# TYPE``."""
+    group: list[str] = []
+    in_samples = False
+    for line in lines:
+        if line[0] == "#":
+            if in_samples and group:
+                yield group
+                group, in_samples = [], False
+        else:
+            in_samples = True
+        group.append(line)
+    if group:
+        yield group
+
+
+def _parse_plain(lines: list[str]) -> list[MetricSample] | None:
+    """Samples of one family in kumod's plain shape, or None to let the library parse it."""
+    out: list[MetricSample] = []
+    for line in lines:
+        if line[0] == "#":
+            if line.startswith("# TYPE ") and line.split()[-1] in _BUCKETED:
+                return None
+            continue
+        match = _PLAIN.fullmatch(line)
+        if match is None:
+            return None
+        name, block, value = match.groups()
+        labels: dict[str, str] = {}
+        if block:
+            pairs = _LABEL.findall(block)
+            # The pairs must account for the whole block, in kumod's ", " layout.
+            if ", ".join(f'{k}="{v}"' for k, v in pairs) != block:
+                return None
+            labels = dict(pairs)
+            if len(labels) != len(pairs):
+                return None
+        out.append(MetricSample(name, labels, float(value)))
+    return out
 
 
 def _select(text: str, names: frozenset[str] | None) -> tuple[list[str], set[str]]:

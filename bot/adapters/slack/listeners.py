@@ -18,9 +18,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.adapters.slack.ids import COMMAND
+from bot.adapters.slack.progress import SlackProgress, progress_title
+from bot.adapters.slack.redelivery import first_delivery
 from bot.adapters.slack.text import clip, code
 from bot.adapters.slack.views import Message, build_answer_message, build_crash_message
 from bot.core.audit import Actor
+from bot.ports import IdempotencyKeys
 from bot.services import RequestContext, Services
 
 if TYPE_CHECKING:
@@ -39,7 +42,9 @@ def transport_of(request: BoltRequest) -> str:
     return "slack-socket" if request.mode == "socket_mode" else "slack-http"
 
 
-def register_listeners(app: App, *, services: Services, pool: WorkPool) -> None:
+def register_listeners(
+    app: App, *, services: Services, pool: WorkPool, keys: IdempotencyKeys
+) -> None:
     """Attach every listener of the bot to ``app``."""
 
     def handle_kumo_command(
@@ -47,23 +52,39 @@ def register_listeners(app: App, *, services: Services, pool: WorkPool) -> None:
     ) -> None:
         text = str(body.get("text") or "")
         shown = clip(" ".join(text.split()), 200)
+        # The ack goes first and touches nothing slow; the redelivery check (a SQL
+        # write) runs on the worker, before anything is answered or audited.
         ack(text=f"⏳ Working on {code(f'{COMMAND} {shown}'.strip())}…")
-        pool.submit(answer_command, services, body, client, transport_of(request))
+        pool.submit(answer_once, services, keys, body, client, transport_of(request))
 
     app.command(COMMAND)(handle_kumo_command)
+
+
+def answer_once(
+    services: Services,
+    keys: IdempotencyKeys,
+    body: dict[str, Any],
+    client: WebClient,
+    transport: str,
+) -> None:
+    """Answer a slash command unless Slack already delivered it (same ``trigger_id``)."""
+    if first_delivery(keys, "trigger_id", str(body.get("trigger_id") or "")):
+        answer_command(services, body, client, transport)
 
 
 def answer_command(
     services: Services, body: dict[str, Any], client: WebClient, transport: str
 ) -> None:
     """Run one slash command on a worker and post the answer where it was asked."""
+    text = str(body.get("text") or "")
+    progress = SlackProgress(client, str(body.get("channel_id") or ""), what=progress_title(text))
     ctx = RequestContext(
         actor=Actor(id=str(body.get("user_id", "")), name=str(body.get("user_name", ""))),
         transport=transport,
         channel=body.get("channel_id"),
         thread_ts=None,
+        progress=progress.report,
     )
-    text = str(body.get("text") or "")
     try:
         answer = services.handle(text, ctx)
         message = build_answer_message(answer, asked_by=ctx.actor.id, text=text)
@@ -71,7 +92,8 @@ def answer_command(
         incident = uuid.uuid4().hex[:12]
         log.exception("unexpected error answering %r (id %s)", clip(text, 200), incident)
         message = build_crash_message(incident, asked_by=ctx.actor.id, text=text)
-    post_message(client, body, message)
+    if not progress.finish(message.text, message.blocks):  # a long scan's placeholder
+        post_message(client, body, message)
 
 
 def post_message(client: WebClient, body: dict[str, Any], message: Message) -> None:

@@ -20,8 +20,13 @@ from bot.adapters.slack.text import (
     code,
     escape,
 )
+from bot.adapters.slack.views_audit import build_audit
+from bot.adapters.slack.views_diagnose import build_diagnose_answer
+from bot.adapters.slack.views_explain import build_explain_answer
+from bot.adapters.slack.views_logs import build_logs_answer
 from bot.adapters.slack.views_park import build_park_answer
 from bot.core.answers import AnswerBase, DoctorAnswer, ErrorAnswer, HealthAnswer, HelpAnswer
+from bot.core.answers_audit import AuditAnswer
 from bot.core.models import NodeFailure
 
 Block = dict[str, Any]
@@ -167,6 +172,14 @@ def build_answer_message(answer: AnswerBase, *, asked_by: str, text: str) -> Mes
         body, title = build_health(answer), "Node health"
     elif isinstance(answer, DoctorAnswer):
         body, title = build_doctor(answer), "Doctor"
+    elif isinstance(answer, AuditAnswer):
+        body, title = build_audit(answer)
+    elif (logs := build_logs_answer(answer)) is not None:
+        body, title = logs
+    elif (explained := build_explain_answer(answer)) is not None:
+        body, title = explained
+    elif (diagnosed := build_diagnose_answer(answer)) is not None:
+        body, title = diagnosed
     else:
         body, title = build_park_answer(answer)
     return _frame(answer, asked_by, text, body, title)

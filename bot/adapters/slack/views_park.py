@@ -11,12 +11,14 @@ from datetime import timedelta
 from typing import Any
 
 from bot.adapters.slack.text import SECTION_TEXT_LIMIT, code, code_block, escape
+from bot.adapters.slack.views_explain import origin_lines
 from bot.core.answers import AnswerBase
 from bot.core.answers_park import HoldsAnswer, ProvidersAnswer, QueueAnswer, TsaAnswer
 from bot.core.durations import format_duration
 from bot.core.holds import Hold, HoldMarker
 from bot.core.summary_queue import ReadyRow, ScheduledRow
 from bot.core.tabout import Align, format_count, tabout
+from bot.core.tsa_origin import TsaOrigin
 
 Block = dict[str, Any]
 MAX_TABLE_CHUNKS = 8
@@ -167,12 +169,14 @@ def build_queue(answer: QueueAnswer) -> list[Block]:
             _section("_`--limit` cut the lists; the totals above cover only the rows shown._")
         )
     blocks += _marker_legend(
-        [m for r in t.ready for m in r.markers] + [m for s in t.scheduled for m in s.markers]
+        [m for r in t.ready for m in r.markers] + [m for s in t.scheduled for m in s.markers],
+        answer.tsa_origins,
     )
     return blocks
 
 
-def _marker_legend(markers: Sequence[HoldMarker]) -> list[Block]:
+def _marker_legend(markers: Sequence[HoldMarker],
+                   origins: dict[str, TsaOrigin] | None = None) -> list[Block]:
     seen: dict[str, HoldMarker] = {}
     for m in markers:
         seen.setdefault(m.hold_id, m)
@@ -183,6 +187,8 @@ def _marker_legend(markers: Sequence[HoldMarker]) -> list[Block]:
         line = f"{_ICON[m.kind]} {code(m.hold_id)} {_KIND_WORD[m.kind]}, {_left(m.remaining)}"
         if m.origin == "tsa":
             line += f", by TSA rule {code(m.rule or '?')}: the automation did this on purpose"
+            if (origin := (origins or {}).get(m.hold_id)) is not None:
+                line += f" ({escape(origin.summary)})"
         else:
             line += f", manual: {escape(m.reason)}"
         lines.append(line)
@@ -230,14 +236,16 @@ def build_providers(answer: ProvidersAnswer) -> list[Block]:
     ]
 
 
-def hold_line(h: Hold) -> str:
-    """One hold: id, what it holds, origin, time left, where."""
+def hold_line(h: Hold, origin: TsaOrigin | None = None) -> str:
+    """One hold: id, what it holds, origin (the shaping rule when known), time left, where."""
     target = h.name if h.kind == "suspend-path" else h.criteria_text
     line = (
         f"{_ICON[h.kind]} {code(h.hold_id)} *{_KIND_WORD[h.kind]}* {code(target or '')}, "
         f"{_left(h.remaining)}"
     )
-    if h.origin == "tsa":
+    if h.origin == "tsa" and origin is not None:
+        line += origin_lines(h.rule, origin)
+    elif h.origin == "tsa":
         line += (
             f"\n      by TSA rule {code(h.rule or '?')}; cancelling it on kumod does not stop TSA, "
             "which re-applies it on reconnect and on the next matching response"
@@ -255,12 +263,18 @@ def hold_line(h: Hold) -> str:
     return line
 
 
-def _holds_blocks(holds: Sequence[Hold], empty: str) -> list[Block]:
+def _holds_blocks(holds: Sequence[Hold], empty: str,
+                  origins: dict[str, TsaOrigin] | None = None) -> list[Block]:
     if not holds:
         return [_section(empty)]
-    blocks, chunk = [], []
+    blocks: list[Block] = []
+    chunk: list[str] = []
     for h in holds:
-        chunk.append(hold_line(h))
+        line = hold_line(h, (origins or {}).get(h.hold_id))
+        if chunk and sum(len(c) + 1 for c in chunk) + len(line) > SECTION_TEXT_LIMIT - 200:
+            blocks.append(_section("\n".join(chunk)))  # stay under Slack's section limit
+            chunk = []
+        chunk.append(line)
         if len(chunk) == 8:
             blocks.append(_section("\n".join(chunk)))
             chunk = []
@@ -272,7 +286,8 @@ def _holds_blocks(holds: Sequence[Hold], empty: str) -> list[Block]:
 def build_holds(answer: HoldsAnswer) -> list[Block]:
     where = f" on {answer.domain} ({answer.site})" if answer.domain else " on the park"
     head = _section(f"*Holds{escape(where)}*: {len(answer.holds)}")
-    return [head, *_holds_blocks(answer.holds, "_No suspension or bounce is active._")]
+    return [head, *_holds_blocks(answer.holds, "_No suspension or bounce is active._",
+                                 answer.tsa_origins)]
 
 
 def build_tsa(answer: TsaAnswer) -> list[Block]:
@@ -287,7 +302,8 @@ def build_tsa(answer: TsaAnswer) -> list[Block]:
         )
     if answer.throttles:
         blocks.append(_section("\n".join(f"🐌 {escape(t)}" for t in answer.throttles)))
-    blocks += _holds_blocks(answer.holds, "_TSA holds no suspension or bounce here._")
+    blocks += _holds_blocks(answer.holds, "_TSA holds no suspension or bounce here._",
+                            answer.tsa_origins)
     if answer.holds or answer.throttles:
         blocks.append(
             _section(

@@ -1,0 +1,26 @@
+"""`diagnose` in the demo, as a new user types it (piped stdin)."""
+
+from __future__ import annotations
+
+from tests.test_demo import run_demo
+
+
+def test_the_demo_diagnoses_the_seed_case() -> None:
+    out = run_demo("/kumo diagnose yahoo.com\n")
+    assert "alice@#incident> /kumo diagnose yahoo.com" in out
+    assert "Diagnosis: yahoo.com" in out
+    assert "TSA is already holding yahoo.com on purpose" in out
+    assert "47m left" in out or "46m left" in out
+    assert "`421 4.7.0 [TSS04] Messages from <ip> temporarily deferred" in out
+    assert "a rate-limit brake for volume or complaints (temporary, not a block)" in out
+    assert "28,140 messages in 3 scheduled queues" in out
+    assert "*First step:* Do nothing to the shaping: let it expire" in out
+    assert "Do not rebind or raise rates: that fights the automation" in out
+
+
+def test_the_demo_diagnoses_the_s3150_block() -> None:
+    out = run_demo("/kumo diagnose outlook.com\n", "--scenario", "microsoft-s3150")
+    assert "Microsoft is blocking mail to outlook.com for reputation" in out
+    assert "not dead addresses" in out
+    assert "KumoMTA's default rule for this reply did not fire" in out
+    assert "it would poison the suppression list" in out
