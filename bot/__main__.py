@@ -65,7 +65,7 @@ def run_demo(scenario: str, db: str | None) -> int:
               flush=True)
 
         def advance(delta: timedelta) -> datetime:
-            demo.park.advance(delta)
+            demo.advance(delta)  # minute by minute: the sampler sees the time pass
             return demo.park.clock.now()
 
         term = Terminal(demo.local.bot, demo.local.emulator, users=demo.local.users,
@@ -114,12 +114,15 @@ def run_ask(settings: Settings, text: str, as_json: bool) -> int:
 
 def run_web(settings: Settings) -> int:
     from bot.adapters.slack.web import build_wsgi_app, serve
+    from bot.use_cases.overrides_file import overrides_route
 
     require(settings, "KUMO_NODES", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     storage = bootstrap.build_storage(settings)
     services = bootstrap.build_services(settings, storage=storage)
     bot = bootstrap.build_slack_bot(settings, services, keys=storage.keys)
-    serve(build_wsgi_app(bot), port=settings.PORT)
+    assert services.writes is not None  # build_services wires them with storage
+    routes = overrides_route(services.writes.records, services.clock)
+    serve(build_wsgi_app(bot, extra_routes=routes), port=settings.PORT)
     return 0
 
 

@@ -12,21 +12,28 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from bot.adapters.audit_jobs import ensure_standard_jobs, standard_handlers
 from bot.adapters.clock import FollowingClock, SystemClock
+from bot.adapters.dns_lookup import DnsPythonLookup, FixtureDns
 from bot.adapters.guard_toml import load_guard_file
 from bot.adapters.kumomta import BasicAuth, BearerToken, Credentials, HttpPark
+from bot.adapters.kumomta.writer import KumoHttpWriter
 from bot.adapters.logs import ZstdLogReader
+from bot.adapters.metric_sampler import SAMPLE as SAMPLE_METRICS
+from bot.adapters.metric_sampler import ensure_sampler_job, sample_metrics
 from bot.adapters.resolver import DnsResolver, SiteMapResolver
 from bot.adapters.rule_files import ShapingFiles, read_response_rules
 from bot.adapters.scheduler import Scheduler, SchedulerThread
 from bot.adapters.slack.app import SlackBot, local_authorize, make_web_client
 from bot.adapters.slack.audit_anchor import SlackChannelAnchor
 from bot.adapters.slack.emulator import SlackEmulator
+from bot.adapters.slack.notices import SlackNoticePoster
+from bot.adapters.slack.text import escape
 from bot.adapters.storage import (
     FileAnchor,
     HeadAnchor,
@@ -35,16 +42,33 @@ from bot.adapters.storage import (
     open_storage,
     resolve_audit_key,
 )
+from bot.adapters.storage.guarded_sql import SqlGuardedRecords
+from bot.adapters.storage.tsa_diary_sql import SqlTsaDiary
+from bot.adapters.tsa_watcher import TsaWatcher, TsaWatchers
 from bot.core.classifier import ResponseClassifier
 from bot.core.classifier_rules import load_rules
 from bot.core.guard_file import GuardFile
-from bot.ports import AuditLog, Clock, IdempotencyKeys, LogReader, Park, SiteResolver
+from bot.ports import (
+    AuditLog,
+    Clock,
+    DnsLookup,
+    IdempotencyKeys,
+    LogReader,
+    MtaWriter,
+    Park,
+    SiteResolver,
+)
 from bot.services import ServiceConfig, Services
 from bot.settings import Settings, TsaEndpoint
 from bot.simulator import SimulatedPark
+from bot.use_cases.guarded import EXPIRE_JOB, WriteSetup, expire_job
 from bot.use_cases.knowledge import ResponseKnowledge
+from bot.use_cases.tsa_notices import TsaNotifier
 
+# The demo's DNS answers (blocklists, SPF, DKIM, DMARC): a fixture, never the network.
+DEMO_DNS = Path(__file__).parent / "data" / "demo_dns.toml"
 DEMO_USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL"}
+DEMO_CHANNEL = "C0INCIDENT"  # the emulator's #incident: where the demo's notices go
 # A Slack channel id (public C..., private G...); anything else in KUMO_AUDIT_ANCHOR is a path.
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 
@@ -60,6 +84,38 @@ def read_credentials(settings: Settings) -> Credentials | None:
             user=settings.KUMO_READ_USER, password=settings.KUMO_READ_PASSWORD.get_secret_value()
         )
     return None
+
+
+def write_credentials(settings: Settings) -> Credentials | None:
+    """Basic or Bearer credentials for writes (KUMO_WRITE_*), defaulting to the read ones."""
+    if settings.KUMO_WRITE_TOKEN is not None:
+        return BearerToken(token=settings.KUMO_WRITE_TOKEN.get_secret_value())
+    if settings.KUMO_WRITE_USER and settings.KUMO_WRITE_PASSWORD is not None:
+        return BasicAuth(
+            user=settings.KUMO_WRITE_USER, password=settings.KUMO_WRITE_PASSWORD.get_secret_value()
+        )
+    return read_credentials(settings)
+
+
+def build_writes(settings: Settings, storage: Storage, guard: GuardFile,
+                 writer: MtaWriter | None = None) -> WriteSetup:
+    """Guarded writes: the park writer, pending requests in SQL, approvers, the scheduler."""
+    return WriteSetup(
+        writer=writer or KumoHttpWriter(settings.KUMO_NODES,
+                                        credentials=write_credentials(settings),
+                                        timeout=settings.KUMO_NODE_TIMEOUT),
+        records=SqlGuardedRecords(storage.engine), rules=guard.guard,
+        approvers=frozenset(settings.KUMO_APPROVERS), jobs=storage.jobs,
+    )
+
+
+def serve_overrides(listen: str, storage: Storage, *, clock: Clock | None = None) -> Any:
+    """``watch``: serve GET /shaping/overrides.toml on ``listen`` (KUMO_OVERRIDES_LISTEN)."""
+    from bot.adapters.overrides_server import start_overrides_server
+    from bot.use_cases.overrides_file import overrides_route
+
+    return start_overrides_server(listen, overrides_route(SqlGuardedRecords(storage.engine),
+                                                          clock or SystemClock()))
 
 
 def build_park(settings: Settings) -> HttpPark:
@@ -121,11 +177,40 @@ def build_storage(settings: Settings, *, clock: Clock | None = None) -> Storage:
                         anchors=build_anchors(settings))
 
 
-def build_scheduler(storage: Storage, *, clock: Clock | None = None) -> Scheduler:
-    """The scheduler over ``storage``'s jobs with every handler of this release."""
+def build_scheduler(storage: Storage, *, clock: Clock | None = None,
+                    park: Park | None = None) -> Scheduler:
+    """The scheduler over ``storage``'s jobs with every handler of this release;
+    with ``park``, also the metric sampler (every minute)."""
     clock = clock or SystemClock()
     ensure_standard_jobs(storage, clock)
-    return Scheduler(storage.jobs, clock, handlers=standard_handlers(storage, clock))
+    handlers = standard_handlers(storage, clock)
+    handlers[EXPIRE_JOB] = expire_job(SqlGuardedRecords(storage.engine), storage.audit, clock)
+    if park is not None and storage.metrics is not None:
+        ensure_sampler_job(storage.jobs, clock)
+        handlers[SAMPLE_METRICS] = sample_metrics(park, storage.metrics, clock)
+    return Scheduler(storage.jobs, clock, handlers=handlers)
+
+
+def build_tsa_watchers(settings: Settings, storage: Storage, *, clock: Clock | None = None,
+                       worker: str, slack: Any = None, poll: float = 5.0) -> TsaWatchers:
+    """A TSA watcher per KUMO_TSA_URLS entry, writing the diary in ``storage`` and
+    posting notices to KUMO_NOTICE_CHANNELS (through ``slack``, else SLACK_BOT_TOKEN)."""
+    clock = clock or SystemClock()
+    diary = SqlTsaDiary(storage.engine)
+    if slack is None and settings.SLACK_BOT_TOKEN is not None:
+        slack = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(),
+                                settings.SLACK_API_URL)
+    notifier = None
+    if slack is not None and settings.KUMO_NOTICE_CHANNELS:
+        notifier = TsaNotifier(claims=diary, poster=SlackNoticePoster(slack), clock=clock,
+                               channels=settings.KUMO_NOTICE_CHANNELS, worker=worker,
+                               escape=escape)
+    park = build_park(settings) if settings.KUMO_NODES else None  # kumod's hold lists
+    return TsaWatchers([
+        TsaWatcher(tsa=t.name, base_url=t.url, diary=diary, clock=clock, worker=worker,
+                   on_started=notifier, poll=poll, park=park)
+        for t in settings.KUMO_TSA_URLS
+    ], on_stop=park.close if park is not None else None)
 
 
 def build_services(
@@ -139,10 +224,13 @@ def build_services(
     knowledge: ResponseKnowledge | None = None,
     storage: Storage | None = None,
     guard: GuardFile | None = None,
+    writer: MtaWriter | None = None,
+    dns: DnsLookup | None = None,
 ) -> Services:
     """The use cases wired to adapters; any port can be overridden (tests, the demo)."""
     if audit is None:
-        audit = (storage or build_storage(settings, clock=clock)).audit
+        storage = storage or build_storage(settings, clock=clock)
+        audit = storage.audit
     resolver = resolver or build_resolver(settings)
     return Services(
         park=park or build_park(settings),
@@ -152,11 +240,18 @@ def build_services(
         config=ServiceConfig(
             log_dirs={k: tuple(str(p) for p in v) for k, v in settings.KUMO_LOG_DIRS.items()},
             log_redact=settings.KUMO_LOG_REDACT,
+            dnsbl_zones=settings.KUMO_DNSBL_ZONES,
+            dkim_selectors=dict(settings.KUMO_DKIM_SELECTORS),
         ),
+        dns=dns or DnsPythonLookup(),
         logs=logs or ZstdLogReader(settings.KUMO_LOG_DIRS),
+        tsa_diary=SqlTsaDiary(storage.engine) if storage is not None else None,
         knowledge=knowledge or build_knowledge(settings, resolver=resolver),
         # Read at start-up: a bad KUMO_GUARD_FILE stops the bot before it judges anything.
         guard=guard or load_guard_file(settings.KUMO_GUARD_FILE),
+        history=storage.metrics if storage is not None else None,
+        writes=build_writes(settings, storage, guard or load_guard_file(settings.KUMO_GUARD_FILE),
+                            writer) if storage is not None else None,
     )
 
 
@@ -214,10 +309,27 @@ class Demo:
     storage: Storage
     scheduler: SchedulerThread
     _owns_workdir: bool = False
+    jobs: Scheduler | None = None  # the same scheduler, for `advance` to run step by step
+    watchers: TsaWatchers | None = None  # the TSA diary's watcher, in-process
+
+    def advance(self, delta: timedelta) -> None:
+        """Move simulated time one minute at a time, running due jobs (the metric
+        sampler) at each step, as a real park would have lived through it."""
+        left = delta
+        while left > timedelta(0):
+            step = min(left, timedelta(minutes=1))
+            self.park.advance(step)
+            if self.jobs is not None:
+                self.jobs.run_due()
+            if self.watchers is not None:
+                self.watchers.poll_now()  # the diary sees each minute, as `watch` would
+            left -= step
 
     def close(self) -> None:
         self.local.close()
         self.scheduler.stop()
+        if self.watchers is not None:
+            self.watchers.stop()
         self.storage.close()
         self.park.stop()
         if self._owns_workdir:
@@ -236,8 +348,10 @@ def demo_settings(park: SimulatedPark, workdir: Path, db: Path | None = None) ->
         # A kept database keeps its audit key beside it, so `audit verify` finds both.
         KUMO_DATA_DIR=database.parent if db is not None else workdir,
         KUMO_APPROVERS=(DEMO_USERS["bob"], DEMO_USERS["carol"]),
+        KUMO_NOTICE_CHANNELS=(DEMO_CHANNEL,),
         DATABASE_URL=f"sqlite:///{database}",
         KUMO_NODE_TIMEOUT=3.0,
+        KUMO_DKIM_SELECTORS={"mail.acme.example": ("s1", "s2")},
     )
 
 
@@ -254,13 +368,22 @@ def build_demo(scenario: str, *, db: Path | None = None, workdir: Path | None = 
         park.stop()
         raise
     try:
-        services = build_services(settings, clock=clock, storage=storage)
+        services = build_services(settings, clock=clock, storage=storage,
+                                  dns=FixtureDns(DEMO_DNS))
         local = build_local_slack(services, keys=storage.keys)
         # The scheduler runs in-process on the simulator's clock: `/advance` makes jobs due.
-        scheduler = build_scheduler(storage, clock=clock).start(poll=0.5)
+        jobs = build_scheduler(storage, clock=clock, park=services.park)
+        jobs.run_due()  # the first metric sample, taken now
+        scheduler = jobs.start(poll=0.5)
+        # The TSA watcher runs in-process too, and posts its notices to the local Slack.
+        watchers = build_tsa_watchers(settings, storage, clock=clock, worker="demo",
+                                      slack=make_web_client("xoxb-local", local.emulator.api_url),
+                                      poll=0.5)
+        watchers.poll_now()
+        watchers.start()
     except Exception:
         storage.close()
         park.stop()
         raise
     return Demo(park=park, local=local, settings=settings, workdir=work, storage=storage,
-                scheduler=scheduler, _owns_workdir=owns)
+                scheduler=scheduler, _owns_workdir=owns, jobs=jobs, watchers=watchers)

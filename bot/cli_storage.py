@@ -108,10 +108,18 @@ def watch(settings: Settings, *, once: bool, poll: float, out: TextIO) -> int:
     """Host the scheduler until SIGTERM / Ctrl-C (or, with ``once``, run what is due)."""
     storage = bootstrap.build_storage(settings)
     try:
-        scheduler = bootstrap.build_scheduler(storage)
+        # With a park configured, `watch` also samples its metrics every minute.
+        park = bootstrap.build_park(settings) if settings.KUMO_NODES else None
+        scheduler = bootstrap.build_scheduler(storage, park=park)
+        # Beside the scheduler: the TSA watcher of each KUMO_TSA_URLS entry (the diary).
+        watchers = bootstrap.build_tsa_watchers(settings, storage, worker=scheduler.worker)
+        if settings.KUMO_OVERRIDES_LISTEN and not once:  # kumod fetches the bot's overrides
+            bootstrap.serve_overrides(settings.KUMO_OVERRIDES_LISTEN, storage)
         if once:
             ran = scheduler.run_due(limit=1000)
-            print(f"watch: ran {ran} due job(s)", file=out)
+            watchers.poll_now()
+            print(f"watch: ran {ran} due job(s); looked at {len(watchers.watchers)} "
+                  "tsa-daemon(s)", file=out)
             return 0
         stop = threading.Event()
 
@@ -123,7 +131,11 @@ def watch(settings: Settings, *, once: bool, poll: float, out: TextIO) -> int:
         signal.signal(signal.SIGINT, _stop)
         log.info("watch: scheduler %s running jobs %s every %.1fs", scheduler.worker,
                  ", ".join(sorted(scheduler.handlers)), poll)
-        scheduler.run_forever(stop, poll=poll)
+        watchers.start()
+        try:
+            scheduler.run_forever(stop, poll=poll)
+        finally:
+            watchers.stop()
         return 0
     finally:
         storage.close()

@@ -8,15 +8,21 @@ Reads and writes to KumoMTA are separate ports: ``MtaReader`` is GET-only.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from bot.core.admin_writes import AdminWrite, NodeOutcome
 from bot.core.audit import AuditEvent
+from bot.core.authorization import Authorization, PendingAction, PendingStatus
+from bot.core.bot_holds import BotHold
+from bot.core.dns_checks import DnsAnswer
+from bot.core.effective_shaping import OverrideEntry
 from bot.core.logquery import LogQuery
 from bot.core.logrecords import LogRecord
 from bot.core.logscan import LogScan, ProgressFn
 from bot.core.logtally import ResponseTally
+from bot.core.metric_history import Snapshot as MetricSnapshot
 from bot.core.models import (
     BounceEntry,
     Liveness,
@@ -30,6 +36,8 @@ from bot.core.models import (
     TsaState,
 )
 from bot.core.shaping_files import ShapingText
+from bot.core.tsa_history import DiaryEntry, DiaryGap
+from bot.core.who import QueueSample
 
 T = TypeVar("T")
 
@@ -77,6 +85,10 @@ class MtaReader(Protocol):
 
     async def api_paths(self) -> set[str]:
         """The paths the node's ``/api-docs/openapi.json`` lists (what this version supports)."""
+        ...
+
+    async def scheduled_queue_sample(self, queue: str, limit: int) -> QueueSample:
+        """``GET /api/admin/inspect-sched-q/v1``: ``limit`` messages of a queue, no bodies."""
         ...
 
 
@@ -167,6 +179,74 @@ class IdempotencyKeys(Protocol):
         ...
 
 
+class MtaWriter(Protocol):
+    """Writes to the park's kumod nodes, with the write credentials (least privilege).
+
+    Every write needs an ``Authorization``, which only the guard's confirm or sign-off
+    path can produce.  Each call goes to one node once: never retried.
+    """
+
+    @property
+    def node_names(self) -> list[str]:
+        """The nodes this writer can reach."""
+        ...
+
+    def preflight(self, node: str) -> str | None:
+        """None when ``node`` is reachable and permits writes, else why not (a harmless probe)."""
+        ...
+
+    def write(self, authorization: Authorization, node: str, request: AdminWrite) -> NodeOutcome:
+        """Send ``request`` to ``node`` once: ``done``, ``failed`` or ``unknown`` (timeout)."""
+        ...
+
+
+class GuardedRecords(Protocol):
+    """Guarded requests awaiting Confirm or sign-off, and the holds the bot made (SQL)."""
+
+    def add(self, pending: PendingAction, *, scope: str) -> None:
+        """Keep a new request."""
+        ...
+
+    def get(self, request_id: str) -> PendingAction | None:
+        """The request as stored now."""
+        ...
+
+    def set_approvals(self, request_id: str, *, seen: tuple[str, ...],
+                      approvals: tuple[str, ...], now: datetime) -> bool:
+        """Record approvals unless someone changed them since ``seen``."""
+        ...
+
+    def transition(self, request_id: str, *, old: PendingStatus, new: PendingStatus,
+                   now: datetime, body: PendingAction | None = None) -> bool:
+        """``old`` -> ``new`` atomically; True only for the one process that moved it."""
+        ...
+
+    def changes_since(self, scope: str, since: datetime, *, besides: str = "") -> int:
+        """Changes on ``scope`` that ran since ``since``, not counting request ``besides``."""
+        ...
+
+    def add_hold(self, hold: BotHold) -> None:
+        """Keep a hold the bot made."""
+        ...
+
+    def active_holds(self, now: datetime) -> list[BotHold]:
+        """The bot's holds still in force."""
+        ...
+
+    def cancel_hold(self, hold_id: str, now: datetime) -> None:
+        """Mark one of the bot's holds cancelled."""
+        ...
+
+    def add_override(self, authorization: Authorization, entry: OverrideEntry, *,
+                     now: datetime) -> None:
+        """Keep one shaping override the guard authorized."""
+        ...
+
+    def active_overrides(self, now: datetime) -> list[OverrideEntry]:
+        """The bot's shaping overrides still in force, oldest first."""
+        ...
+
+
 class JobQueue(Protocol):
     """Timed work kept in SQL: each job runs once across replicas and survives restarts."""
 
@@ -184,6 +264,18 @@ class JobQueue(Protocol):
 
     def cancel(self, key: str) -> bool:
         """Drop the pending job with ``key``; False when there is none."""
+        ...
+
+
+class TsaDiaryReader(Protocol):
+    """The TSA diary kept by the watcher: what the automation did, and the gaps."""
+
+    def entries(self, *, since: datetime) -> list[DiaryEntry]:
+        """Every action active at some point since ``since``, oldest first."""
+        ...
+
+    def gaps(self, *, since: datetime) -> list[DiaryGap]:
+        """The times a watcher had no live stream, since ``since``."""
         ...
 
 
@@ -209,4 +301,32 @@ class LogReader(Protocol):
     ) -> LogScan[ResponseTally]:
         """Stream every record matching ``query`` into ``tally`` (internal ones included:
         the tally counts them apart)."""
+        ...
+
+
+class MetricHistory(Protocol):
+    """Each node's queue metrics over time, sampled every minute and thinned with age."""
+
+    def record(self, snapshot: MetricSnapshot) -> None:
+        """Store one node's snapshot."""
+        ...
+
+    def snapshots(self, *, since: datetime, until: datetime | None = None,
+                  kinds: Collection[str] | None = None,
+                  where: Callable[[tuple[str, str]], bool] | None = None
+                  ) -> list[MetricSnapshot]:
+        """Every node's snapshots from ``since`` (to ``until``), oldest first; only the
+        series of ``kinds`` that ``where`` accepts, when given."""
+        ...
+
+    def compact(self, now: datetime) -> int:
+        """Thin and drop old snapshots; returns how many were dropped."""
+        ...
+
+
+class DnsLookup(Protocol):
+    """DNS questions for the standing suspects (blocklists, SPF, DKIM, DMARC)."""
+
+    def lookup(self, name: str, rtype: str) -> DnsAnswer:
+        """The records of ``name`` of type ``rtype`` (A, TXT...), or why there are none."""
         ...

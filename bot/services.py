@@ -10,17 +10,39 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import commands
 from bot.core.answers import AnswerBase, ErrorAnswer, HelpAnswer, HelpSection
 from bot.core.audit import Actor, AuditEvent, Outcome
+from bot.core.commands_write import WriteCommand
 from bot.core.errors import BotError, NotFound, UserInputError
 from bot.core.guard_file import GuardFile
 from bot.core.logscan import ProgressFn
-from bot.ports import AuditLog, Clock, LogReader, Park, SiteResolver
-from bot.use_cases import audit_trail, diagnose, explain, inspect, logs, summaries
+from bot.ports import (
+    AuditLog,
+    Clock,
+    DnsLookup,
+    LogReader,
+    MetricHistory,
+    Park,
+    SiteResolver,
+    TsaDiaryReader,
+)
+from bot.use_cases import (
+    audit_trail,
+    diagnose,
+    dns_suspects,
+    explain,
+    guarded,
+    inspect,
+    logs,
+    summaries,
+    trend,
+    who,
+)
+from bot.use_cases.dns_suspects import BlocklistCache
 from bot.use_cases.knowledge import ResponseKnowledge
 
 log = logging.getLogger(__name__)
@@ -44,6 +66,8 @@ class ServiceConfig:
 
     log_dirs: dict[str, tuple[str, ...]]
     log_redact: bool = True
+    dnsbl_zones: tuple[str, ...] = ("zen.spamhaus.org", "dbl.spamhaus.org")
+    dkim_selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Services:
@@ -60,8 +84,17 @@ class Services:
         logs: LogReader | None = None,
         knowledge: ResponseKnowledge | None = None,
         guard: GuardFile | None = None,
+        tsa_diary: TsaDiaryReader | None = None,
+        history: MetricHistory | None = None,
+        writes: guarded.WriteSetup | None = None,
+        dns: DnsLookup | None = None,
     ) -> None:
         self.park = park
+        self.dns = dns  # DNS for the standing suspects (``blocklists``, ``auth``)
+        self.blocklist_cache = BlocklistCache(clock)
+        self.writes = writes  # guarded writes: the write port, pending requests, approvers
+        self.history = history  # the sampler's metric snapshots (``trend``, ``who``)
+        self.tsa_diary = tsa_diary  # the watcher's TSA diary (``tsa history``)
         self.logs = logs
         self.knowledge = knowledge
         self.guard = guard  # the guard file's thresholds (``diagnose`` reads its own section)
@@ -80,9 +113,15 @@ class Services:
         try:
             command = commands.parse(text)
             parsed = commands.command_to_dict(command)
-            answer = self._dispatch(
-                command, " ".join(commands.normalise(text).split()), ctx.progress
-            )
+            if isinstance(command, WriteCommand):
+                answer: AnswerBase = guarded.request_write(
+                    self, command, " ".join(commands.normalise(text).split()), ctx,
+                    {"command": " ".join(commands.normalise(text).split()),
+                     "generated_at": self.clock.now()})
+            else:
+                answer = self._dispatch(
+                    command, " ".join(commands.normalise(text).split()), ctx.progress
+                )
             outcome: Outcome = "partial" if answer.failures else "ok"
             detail = "; ".join(f"{f.node}: {f.detail}" for f in answer.failures)
         except UserInputError as exc:
@@ -130,6 +169,14 @@ class Services:
                 return explain.explain_answer(self, command, base)
             case commands.Diagnose():
                 return diagnose.diagnose_answer(self, command, base)
+            case commands.Trend():
+                return trend.trend_answer(self, command, base)
+            case commands.Who():
+                return who.who_answer(self, command, base)
+            case commands.Blocklists():
+                return dns_suspects.blocklists_answer(self, command, base)
+            case commands.Auth():
+                return dns_suspects.auth_answer(self, command, base)
         raise UserInputError(f"{command.verb} is not available in this version")
 
     def _check_node(self, node: str | None) -> None:

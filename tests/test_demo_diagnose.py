@@ -17,10 +17,3 @@ def test_the_demo_diagnoses_the_seed_case() -> None:
     assert "*First step:* Do nothing to the shaping: let it expire" in out
     assert "Do not rebind or raise rates: that fights the automation" in out
 
-
-def test_the_demo_diagnoses_the_s3150_block() -> None:
-    out = run_demo("/kumo diagnose outlook.com\n", "--scenario", "microsoft-s3150")
-    assert "Microsoft is blocking mail to outlook.com for reputation" in out
-    assert "not dead addresses" in out
-    assert "KumoMTA's default rule for this reply did not fire" in out
-    assert "it would poison the suppression list" in out

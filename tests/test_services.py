@@ -95,9 +95,10 @@ def test_help_lists_what_works_and_the_nodes() -> None:
     assert "queue" in text and "mta1" in text
 
 
-def test_tsa_history_says_plainly_it_is_not_built_yet() -> None:
+def test_tsa_history_without_the_diary_says_plainly_where_it_is_kept() -> None:
     answer = _services([_node("mta1")]).handle("tsa history yahoo.com", CTX)
     assert isinstance(answer, ErrorAnswer) and "diary" in answer.message
+    assert "kumo-bot watch" in (answer.hint or "")
 
 
 def test_health_reads_load_shedding_as_protection() -> None:

@@ -182,21 +182,21 @@ _SPECS: tuple[VerbSpec, ...] = (
         args=(_domain_arg(required=True),),
     ),
     VerbSpec(
-        name="trend", usage=("trend DOMAIN [--since DUR]",), action_class="read", available=False,
+        name="trend", usage=("trend DOMAIN [--since DUR]",), action_class="read", available=True,
         summary="queued / delivered / deferred over time, drain rate, time to drain",
         args=(_domain_arg(required=True),), flags=(_SINCE,),
     ),
     VerbSpec(
-        name="who", usage=("who DOMAIN",), action_class="read", available=False,
+        name="who", usage=("who DOMAIN",), action_class="read", available=True,
         summary="which tenants and campaigns hold the mail", args=(_domain_arg(required=True),),
     ),
     VerbSpec(
-        name="blocklists", usage=("blocklists [NODE|IP]",), action_class="read", available=False,
+        name="blocklists", usage=("blocklists [NODE|IP]",), action_class="read", available=True,
         summary="egress IPs against DNS blocklists",
         args=(ArgSpec(field="target", metavar="NODE|IP"),),
     ),
     VerbSpec(
-        name="auth", usage=("auth DOMAIN",), action_class="read", available=False,
+        name="auth", usage=("auth DOMAIN",), action_class="read", available=True,
         summary="SPF, DKIM and DMARC of a sending domain", args=(_domain_arg(required=True),),
     ),
     VerbSpec(
@@ -213,27 +213,27 @@ _SPECS: tuple[VerbSpec, ...] = (
     VerbSpec(
         name="suspend", usage=("suspend DOMAIN [--tenant T] [--campaign C] --for DUR --reason R",),
         summary="scheduled-queue suspension on every node",
-        action_class="change (dangerous beyond 4 h)", available=False,
+        action_class="change (dangerous beyond 4 h)", available=True,
         args=(_domain_arg(required=True),), flags=(_TENANT, _CAMPAIGN, _FOR, _REASON),
     ),
     VerbSpec(
         name="suspend-path", usage=("suspend-path SOURCE SITE --for DUR --reason R",),
         summary="ready-queue suspension; the path must exist in current metrics",
-        action_class="change (dangerous beyond 4 h)", available=False,
+        action_class="change (dangerous beyond 4 h)", available=True,
         args=(ArgSpec(field="source", metavar="SOURCE", required=True),
               ArgSpec(field="site", metavar="SITE", required=True)),
         flags=(_FOR, _REASON),
     ),
     VerbSpec(
         name="cancel", usage=("cancel HOLD",), summary="cancel a hold by its stable id",
-        action_class="change for a manual hold; dangerous for a TSA hold", available=False,
+        action_class="change for a manual hold; dangerous for a TSA hold", available=True,
         args=(ArgSpec(field="hold", metavar="HOLD", kind=Kind.NAME, required=True),),
     ),
     VerbSpec(
         name="shaping", usage=("shaping set DOMAIN KEY=VALUE [--source S] --for DUR",),
         summary="temporary shaping override",
         action_class="change when it lowers the effective value, dangerous when it raises it",
-        available=False,
+        available=True,
         args=(ArgSpec(field="action", metavar="set", choices=("set",), required=True),
               _domain_arg(required=True),
               ArgSpec(field="setting", metavar="KEY=VALUE", kind=Kind.SETTING, required=True)),
@@ -252,7 +252,7 @@ _SPECS: tuple[VerbSpec, ...] = (
         summary="admin bounce, with a blast-radius preview",
         action_class="dangerous; no criteria and no `--everything`: refused; "
         "`--everything` needs two approvers",
-        available=False, args=(_domain_arg(required=False),),
+        available=True, args=(_domain_arg(required=False),),
         flags=(_TENANT, _CAMPAIGN,
                FlagSpec(name="queue", field="queues", kind=Kind.TEXT, metavar="Q",
                         help="bounce this exact queue", repeatable=True),
@@ -260,7 +260,7 @@ _SPECS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         name="rebind", usage=("rebind DOMAIN --set KEY=VALUE... --reason R",),
-        summary="move queued mail to other routing", action_class="dangerous", available=False,
+        summary="move queued mail to other routing", action_class="dangerous", available=True,
         args=(_domain_arg(required=True),),
         flags=(FlagSpec(name="set", field="settings", kind=Kind.SETTING, metavar="KEY=VALUE",
                         help="a queue attribute to change", repeatable=True),
@@ -268,7 +268,7 @@ _SPECS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         name="xfer", usage=("xfer DOMAIN --target URL --reason R",),
-        summary="drain mail to another node", action_class="dangerous", available=False,
+        summary="drain mail to another node", action_class="dangerous", available=True,
         args=(_domain_arg(required=True),),
         flags=(_value("target", Kind.TEXT, "URL", "the node that takes the mail"), _REASON),
     ),

@@ -31,6 +31,15 @@ from bot.core.command_text import MAX_COMMAND_CHARS as MAX_COMMAND_CHARS
 from bot.core.command_text import MAX_ECHO_CHARS as MAX_ECHO_CHARS
 from bot.core.command_text import echo, normalise, tokenise
 from bot.core.command_values import check_value
+from bot.core.commands_write import (
+    Bounce,
+    Cancel,
+    Rebind,
+    ShapingSet,
+    Suspend,
+    SuspendPath,
+    Xfer,
+)
 from bot.core.durations import format_duration, parse_duration
 from bot.core.errors import UserInputError
 from bot.core.help import HelpSection, HelpText, help_text
@@ -38,9 +47,10 @@ from bot.core.logrecords import TYPE_WORDS, type_for_word
 from bot.core.models import Model
 
 __all__ = [
-    "CATALOG", "Audit", "Command", "Diagnose", "Doctor", "Explain", "Health", "Help", "HelpSection",
-    "HelpText",
-    "Holds", "Log", "Providers", "Queue", "Responses", "Tsa", "VerbSpec", "bind", "command_to_dict",
+    "CATALOG", "Audit", "Auth", "Blocklists", "Command", "Diagnose", "Doctor", "Explain",
+    "Health", "Help", "HelpSection", "HelpText",
+    "Holds", "Log", "Providers", "Queue", "Responses", "Trend", "Tsa", "VerbSpec", "Who", "bind",
+    "command_to_dict",
     "format_duration", "help_text", "normalise", "parse", "parse_duration", "tokenise", "usage",
 ]
 
@@ -180,9 +190,40 @@ class Diagnose(_CommandModel):
     domain: str
 
 
+class Trend(_CommandModel):
+    """``trend DOMAIN [--since DUR]``."""
+
+    verb: Literal["trend"] = "trend"
+    domain: str
+    since: timedelta | None = None
+
+
+class Who(_CommandModel):
+    """``who DOMAIN``."""
+
+    verb: Literal["who"] = "who"
+    domain: str
+
+
+class Blocklists(_CommandModel):
+    """``blocklists [NODE|IP]``."""
+
+    verb: Literal["blocklists"] = "blocklists"
+    target: str | None = None
+
+
+class Auth(_CommandModel):
+    """``auth DOMAIN``."""
+
+    verb: Literal["auth"] = "auth"
+    domain: str
+
+
 Command = Annotated[
     Help | Queue | Providers | Holds | Tsa | Health | Doctor | Log | Responses | Explain | Audit
-    | Diagnose,
+    | Diagnose | Trend | Suspend | SuspendPath | Cancel | Bounce | ShapingSet | Rebind | Xfer | Who
+    | Blocklists
+    | Auth,
     Field(discriminator="verb"),
 ]
 """Every command this release answers; ``verb`` tells them apart."""

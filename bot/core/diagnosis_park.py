@@ -34,7 +34,7 @@ NO_DISABLE = ("Do not disable the automation because it \"keeps suspending thing
               "safety system doing its job.")
 
 
-def _started(hold: Hold, ev: DiagnosisEvidence, park: ParkRead) -> datetime | None:
+def _started(hold: Hold, park: ParkRead) -> datetime | None:
     """When TSA took the hold: its expiry less its rule's duration (None when unknown)."""
     origin = park.origins.get(hold.hold_id)
     if origin is None or not origin.found or hold.expires is None:
@@ -60,9 +60,9 @@ def _hold_lines(holds: Sequence[Hold], ev: DiagnosisEvidence, park: ParkRead) ->
     lines = []
     for (kind, _), group in by_rule.items():
         noun = {"suspend-path": "egress path", "suspend": "scheduled-queue rule",
-                "bounce": "bounce rule"}[kind]
-        verb = {"suspend-path": "suspended", "suspend": "suspended", "bounce": "is bouncing"}[kind]
-        starts = [s for h in group if (s := _started(h, ev, park)) is not None]
+                "bounce": "admin bounce"}[kind]
+        verb = {"suspend-path": "suspended", "suspend": "suspended", "bounce": "set"}[kind]
+        starts = [s for h in group if (s := _started(h, park)) is not None]
         since = f" {ago(min(starts), ev.now)}" if starts else ""
         remaining = [h.remaining for h in group if h.remaining is not None]
         ends = [h.expires for h in group if h.expires is not None]

@@ -8,7 +8,7 @@ every claim against ``queue``, ``holds`` and ``responses``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.core.diagnosis_model import Line, Piece
@@ -135,8 +135,3 @@ def rate(count: int, window: timedelta) -> str:
     """``560/h`` or ``0.4/h``."""
     value = per_hour(count, window)
     return f"{value:,.0f}/h" if value >= 10 else f"{value:.1f}/h"
-
-
-def first_of(items: Sequence[str], default: str) -> str:
-    """The first item, or ``default`` when there is none."""
-    return items[0] if items else default

@@ -67,10 +67,35 @@ class DiagnosisThresholds(_Section):
         return self.window - self.recent
 
 
+class GuardRules(_Section):
+    """``[guard]``: when a change becomes dangerous, and how long anything may last."""
+
+    suspend_change_max: timedelta = Field(description="a suspension longer than this is "
+                                          "dangerous")
+    log_filter_change_max: timedelta = Field(description="a log filter longer than this is "
+                                             "dangerous")
+    hold_max: timedelta = Field(description="the longest suspension, override or filter "
+                                "accepted at all")
+    same_scope_window: timedelta = Field(description="changes on one scope inside this "
+                                         "window are counted")
+    same_scope_changes: int = Field(ge=1, description="this many earlier changes in the "
+                                    "window make the next one dangerous")
+    evidence_lookback: timedelta = Field(description="receivers' replies this recent count "
+                                         "as evidence against a raise")
+    approval_ttl: timedelta = Field(description="how long a sign-off request stays open")
+
+    @field_validator("suspend_change_max", "log_filter_change_max", "hold_max",
+                     "same_scope_window", "evidence_lookback", "approval_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return DiagnosisThresholds._duration(value)
+
+
 class GuardFile(_Section):
     """Every section of the guard file."""
 
     diagnosis: DiagnosisThresholds
+    guard: GuardRules
 
 
 def overlay(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from bot.core.catalog import CATALOG, GENERAL_USAGE, VerbSpec, unknown_verb, usage
+from bot.core.guard import GUARD_TABLE
 from bot.core.models import Model
 
 __all__ = ["HelpSection", "HelpText", "help_text"]
@@ -42,6 +43,9 @@ def help_text(topic: str | None) -> HelpText:
                 "Every verb accepts `--incident ID` to file the command under that incident.",
                 'Quote words that belong together: `--reason "Yahoo TS03 deferrals"`.',
                 "Durations: `90s`, `30m`, `2h`, `1h30m`, `2 hours` (at most 30 days).",
+                "The guard: a change runs when its requester presses Confirm; a dangerous "
+                "action needs another person listed in KUMO_APPROVERS:",
+                *(f"• `{row.verb}` {row.condition}: {row.action_class}." for row in GUARD_TABLE),
             )),
         ))
     spec = CATALOG.get(topic.lower())
@@ -58,4 +62,13 @@ def help_text(topic: str | None) -> HelpText:
         HelpSection(heading="Usage", lines=tuple(f"`/kumo {form}`" for form in spec.usage)),
         HelpSection(heading="What it does", lines=tuple(about)),
         HelpSection(heading="Flags", lines=flags),
+        *_guard_rows(spec.name),
     ))
+
+
+def _guard_rows(verb: str) -> tuple[HelpSection, ...]:
+    rows = [row for row in GUARD_TABLE if row.verb.split()[0] == verb]
+    if not rows:
+        return ()
+    return (HelpSection(heading="The guard", lines=tuple(
+        f"{row.condition}: {row.action_class}." for row in rows)),)

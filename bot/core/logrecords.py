@@ -85,6 +85,7 @@ class LogRecord:
     provider: str | None = None
     peer_name: str | None = None
     peer_addr: str | None = None
+    source_ip: str | None = None  # the egress IP, from ``source_address`` (no port)
     num_attempts: int | None = None
     bounce_classification: str | None = None
     nodeid: str | None = None
@@ -219,7 +220,19 @@ def parse_log_record(raw: Any) -> LogRecord:
         provider=_text(get("provider_name")),
         peer_name=_text(peer.get("name")),
         peer_addr=_text(peer.get("addr")),
+        source_ip=_source_ip(get("source_address")),
         num_attempts=_int(get("num_attempts")),
         bounce_classification=_text(get("bounce_classification")),
         nodeid=_text(get("nodeid")),
     )
+
+
+def _source_ip(value: object) -> str | None:
+    """``{"address": "203.0.113.11:40123"}`` -> ``203.0.113.11`` (``[::1]:25`` -> ``::1``)."""
+    address = value.get("address") if isinstance(value, dict) else None
+    if not isinstance(address, str) or not address:
+        return None
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        return address
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host

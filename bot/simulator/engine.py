@@ -28,7 +28,8 @@ class Engine:
         self.nodes = nodes
         self.next_minute = -world.scenario.history_minutes
         for node in nodes:
-            world.tsa.subscribe(_Subscription(node).apply)
+            if node.spec.tsa_subscribed:
+                world.tsa.subscribe(_Subscription(node).apply)
 
     def minute_start(self, minute: int) -> int:
         return self.world.anchor_ns + minute * NS_PER_MIN
@@ -56,6 +57,8 @@ class Engine:
 
     def replay_to(self, node: NodeState, now_ns: int) -> None:
         """A (re)connected subscriber gets TSA's snapshot first (§5.1)."""
+        if not node.spec.tsa_subscribed:
+            return
         apply = _Subscription(node).apply
         for event in self.world.tsa.snapshot(now_ns):
             apply(event)

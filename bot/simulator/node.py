@@ -80,7 +80,7 @@ class NodeState:
         self.diagnostic_filter: str | None = None
         self.xfer_origin: dict[str, dict[str, int]] = {}  # xfer queue -> original queue -> n
         self.known: dict[str, dict[str, Any]] = {}  # recent message ids, for inspect-message
-        self._limits: dict[str, tuple[int, PathLimits]] = {}
+        self._limits: dict[str, tuple[tuple[int, int], PathLimits]] = {}
         self.version = 0
 
     # -- per-minute phases -------------------------------------------------------------
@@ -149,11 +149,15 @@ class NodeState:
 
     def limits(self, rq: ReadyQueue) -> PathLimits:
         tsa = self.world.tsa
+        shaping = self.world.shaping
+        revision = (tsa.revision, shaping.policy_revision)
         cached = self._limits.get(rq.name)
-        if cached is None or cached[0] != tsa.revision:
-            found = self.world.shaping.limits(rq.domain, rq.site, rq.source,
-                                              tsa.overrides(self.t0))
-            cached = self._limits[rq.name] = (tsa.revision, found)
+        if cached is None or cached[0] != revision:
+            # Policy order: the operator's extra files (the bot's overrides) load before
+            # TSA's, so TSA's overrides come later and win.
+            found = shaping.limits(rq.domain, rq.site, rq.source,
+                                   shaping.policy_overrides(self.t0) + tsa.overrides(self.t0))
+            cached = self._limits[rq.name] = (revision, found)
         return cached[1]
 
     def queue(self, name: str, pool: str, sender: str) -> ScheduledQueue:

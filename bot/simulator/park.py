@@ -27,7 +27,7 @@ from bot.simulator.node import NodeState, World
 from bot.simulator.receivers import Receivers
 from bot.simulator.records import Classifier, Delivery, Reply
 from bot.simulator.scenario import SCENARIO_DIR, Scenario, load_scenario, scenario_names
-from bot.simulator.shaping import Shaping
+from bot.simulator.shaping import PathLimits, Shaping
 from bot.simulator.tsa import TsaState
 from bot.simulator.tsa_http import tsa_route, tsa_sockets
 from bot.simulator.wire import NS_PER_MIN
@@ -128,6 +128,17 @@ class SimulatedPark:
         """Move the clock forward and run the timeline up to the new time."""
         self.clock.advance(delta)
         self.sync()
+
+    def load_shaping_overrides(self, text: str) -> int:
+        """Load an extra override file before TSA's, as kumod's policy would (TSA still wins)."""
+        with self.lock:
+            return self.world.shaping.load_policy_overrides(text)
+
+    def path_limits(self, node: str, ready_queue: str) -> PathLimits:
+        """The limits one egress path of one node runs under now (for tests and the demo)."""
+        with self.lock:
+            state = self._nodes[node]
+            return state.limits(state.ready[ready_queue])
 
     def restart_node(self, name: str) -> None:
         """Restart a kumod: admin holds forgotten, new `online_since`, TSA replays its items."""

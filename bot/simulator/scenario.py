@@ -46,6 +46,7 @@ class Node:
     memory_limit: int = 6 * 1024**3
     memory_ratio: float = 0.3
     disk_free_percent: int = 64
+    tsa_subscribed: bool = True  # False: its TSA subscriber is broken; it never gets TSA holds
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class _Reader:
 
     def node(self, raw: object, at: str) -> Node:
         t = self.table(raw, at, {"name", "sources", "memory_limit", "memory_ratio",
-                                 "disk_free_percent"})
+                                 "disk_free_percent", "tsa_subscribed"})
         sources = self.get(t, "sources", dict, at)
         if not sources or not all(isinstance(v, str) for v in sources.values()):
             raise self.fail(f"{at}.sources", "expected a table of source name = IP")
@@ -225,6 +226,7 @@ class _Reader:
             memory_limit=self.get(t, "memory_limit", int, at, 6 * 1024**3),
             memory_ratio=self.get(t, "memory_ratio", float, at, 0.3),
             disk_free_percent=self.get(t, "disk_free_percent", int, at, 64),
+            tsa_subscribed=self.get(t, "tsa_subscribed", bool, at, True),
         )
 
     def domain(self, name: str, raw: object) -> Domain:

@@ -16,6 +16,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,40 @@ class Shaping:
             else:
                 self.by_domain[key] = block
         self.rules = self._collect_rules()
+        # An operator's extra override file (kumo-bot's), loaded before TSA's: see
+        # `load_policy_overrides`.  Entries are (expires_ns, Override).
+        self._policy: list[tuple[int, Override]] = []
+        self.policy_revision = 0
         self._rules_cache: dict[tuple[str, str], list[Rule]] = {}
         self._provider_cache: dict[str, list[str]] = {}
+
+    def load_policy_overrides(self, text: str) -> int:
+        """Load an override file in tsa-daemon's layout (REFERENCE 5.4), replacing the last.
+
+        Each option's `# expires:` comment ends it; returns how many options were loaded.
+        """
+        data = tomllib.loads(text)
+        expiries = _expiry_comments(text)
+        loaded: list[tuple[int, Override]] = []
+        for domain, block in data.items():
+            if not isinstance(block, dict):
+                continue
+            rollup = bool(block.get("mx_rollup", True))
+            for source, options in block.get("sources", {}).items():
+                for name, value in options.items():
+                    expires = expiries.get((domain, source, name), 2**62)
+                    loaded.append((expires, Override(domain, rollup, source, name, value)))
+        self._policy = loaded
+        self.policy_revision += 1
+        return len(loaded)
+
+    def policy_overrides(self, now_ns: int) -> list[Override]:
+        """The extra file's overrides still in force."""
+        live = [o for expires, o in self._policy if expires > now_ns]
+        if len(live) != len(self._policy):
+            self._policy = [(e, o) for e, o in self._policy if e > now_ns]
+            self.policy_revision += 1
+        return live
 
     def provider_for(self, domain: str) -> str | None:
         """The shaping provider whose `match` list covers `domain` (its `provider_name`)."""
@@ -228,3 +261,26 @@ def response_line(code: int, enhanced: dict[str, int] | None, content: str) -> s
     if enhanced is None:
         return f"{code} {content}"
     return f"{code} {enhanced['class']}.{enhanced['subject']}.{enhanced['detail']} {content}"
+
+
+_TABLE = re.compile(r'^\[\s*"([^"]+)"\.sources\."([^"]+)"\s*\]\s*$')
+_OPTION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=")
+_EXPIRES = re.compile(r"^#\s*expires:\s*(\S+)\s*$")
+
+
+def _expiry_comments(text: str) -> dict[tuple[str, str, str], int]:
+    """`# expires:` comments of an override file, by (domain, source, option), in ns."""
+    found: dict[tuple[str, str, str], int] = {}
+    where: tuple[str, str] | None = None
+    pending: int | None = None
+    for line in text.splitlines():
+        line = line.strip()
+        if (table := _TABLE.match(line)) is not None:
+            where, pending = (table.group(1), table.group(2)), None
+        elif (stamp := _EXPIRES.match(line)) is not None:
+            pending = int(datetime.fromisoformat(stamp.group(1)).timestamp() * 1e9)
+        elif where is not None and (option := _OPTION.match(line)) is not None:
+            if pending is not None:
+                found[(*where, option.group(1))] = pending
+            pending = None
+    return found

@@ -47,6 +47,8 @@ from bot.ports import MtaReader, TsaReader
 from bot.use_cases.diagnose_replies import read_replies
 from bot.use_cases.explain import hold_origins
 from bot.use_cases.summaries import QUEUE_METRICS, merge_tsa
+from bot.use_cases.suspect_evidence import with_suspect_evidence
+from bot.use_cases.trend_evidence import with_drain_evidence
 
 if TYPE_CHECKING:
     from bot.core.guard_file import DiagnosisThresholds
@@ -185,8 +187,11 @@ def diagnose_answer(svc: Services, cmd: Diagnose, base: dict[str, Any]) -> Diagn
         park=park, tsa=tsa_read, replies=replies,
         unchecked=[*problems, *tsa_problems, *log_problems],
     )
+    diagnosis = with_drain_evidence(svc, diagnose(evidence, th), scope,
+                                    park.holds if park else [], tsa, now)
+    diagnosis = with_suspect_evidence(svc, diagnosis, replies)
     return DiagnoseAnswer(
-        diagnosis=diagnose(evidence, th),
+        diagnosis=diagnosis,
         asked=nodes.asked + [f"tsa:{n}" for n in tsa_answer.asked],
         failures=nodes.failures + [f.model_copy(update={"node": f"tsa:{f.node}"})
                                    for f in tsa_answer.failures],

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.answers_park import HoldsAnswer, ProvidersAnswer, QueueAnswer, TsaAnswer
 from bot.core.commands import Holds, Providers, Queue, Tsa
-from bot.core.errors import BotError, UserInputError
+from bot.core.errors import BotError
 from bot.core.holds import NodeHolds, collect_holds, holds_in_scope
 from bot.core.models import NodeFailure, ParkAnswer, TsaState
 from bot.core.scope import Scope, scope_for
@@ -27,8 +27,10 @@ from bot.core.summary import (
     tsa_overrides_for_scope,
 )
 from bot.core.summary_queue import QueueSummary
+from bot.core.tsa_history import TsaHistoryAnswer
 from bot.ports import MtaReader, TsaReader
 from bot.use_cases.explain import hold_origins, marker_origins
+from bot.use_cases.tsa_history import tsa_history_answer
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -217,13 +219,10 @@ def holds_answer(svc: Services, cmd: Holds, base: dict[str, Any]) -> HoldsAnswer
     )
 
 
-def tsa_answer(svc: Services, cmd: Tsa, base: dict[str, Any]) -> TsaAnswer:
-    """What Traffic Shaping Automation holds now: suspensions, bounces, throttles."""
+def tsa_answer(svc: Services, cmd: Tsa, base: dict[str, Any]) -> TsaAnswer | TsaHistoryAnswer:
+    """What Traffic Shaping Automation holds now (or, with ``history``, what it did)."""
     if cmd.history:
-        raise UserInputError(
-            "`tsa history` needs the TSA diary, which is not in this version yet.",
-            hint="`/kumo tsa [DOMAIN]` shows what the automation holds now.",
-        )
+        return tsa_history_answer(svc, cmd, base)
     scope = resolve_scope(svc, cmd.domain)
     answer, tsa_state_answer, tsa = _collect(svc, None)
     holds = [h for h in collect_holds(answer.results, tsa, svc.clock.now()) if h.origin == "tsa"]

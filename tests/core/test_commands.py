@@ -215,7 +215,8 @@ def minimal_line(verb: str) -> str:
     """The shortest valid line for a verb: its required arguments, with example values."""
     from bot.core.catalog import Kind
 
-    examples = {Kind.DOMAIN: "yahoo.com", Kind.NAME: "n1", Kind.COUNT: "1", Kind.VERB: "help"}
+    examples = {Kind.DOMAIN: "yahoo.com", Kind.NAME: "n1", Kind.COUNT: "1", Kind.VERB: "help",
+                Kind.SETTING: "connection_limit=1"}
     words = [verb]
     for arg in CATALOG[verb].args:
         if arg.required:
@@ -409,7 +410,11 @@ def test_the_catalog_lists_every_designed_verb_in_design_order() -> None:
 def test_exactly_the_first_release_verbs_are_available() -> None:
     available = {name for name, spec in CATALOG.items() if spec.available}
     assert available == {"help", "queue", "providers", "holds", "tsa", "log", "responses",
-                         "health", "explain", "diagnose", "doctor", "audit"}
+                         "health", "explain", "diagnose", "doctor", "audit", "trend",
+                         "who", "blocklists", "auth",
+                         # the guarded writes (issue 6)
+                         "suspend", "suspend-path", "cancel", "bounce", "shaping", "rebind",
+                         "xfer"}
 
 
 @pytest.mark.parametrize("spec", list(CATALOG.values()), ids=lambda s: s.name)
@@ -444,9 +449,13 @@ def test_help_without_a_topic_lists_available_verbs_first_then_planned_ones() ->
     assert available.heading == "Available now"
     assert len(available.lines) == sum(spec.available for spec in CATALOG.values())
     assert available.lines[1].startswith(QUEUE_USAGE)
-    assert all(line.endswith("Class: read.") for line in available.lines)
+    reads = [CATALOG[name].action_class == "read"
+             for name, spec in CATALOG.items() if spec.available]
+    assert all(line.endswith("Class: read.") == read
+               for line, read in zip(available.lines, reads, strict=True))
+    assert any("Class: change (dangerous beyond 4 h)." in line for line in available.lines)
     assert planned.heading == "Designed, not in this version yet"
-    assert any("Class: change (dangerous beyond 4 h)." in line for line in planned.lines)
+    assert any("Class: change up to 60 min, dangerous beyond." in line for line in planned.lines)
     assert any("--incident ID" in line for line in notes.lines)
     assert "<" not in repr(text) and "*" not in repr(text)  # plain text, no Slack markup
 
@@ -463,8 +472,9 @@ def test_help_for_a_verb_gives_usage_description_class_and_flags() -> None:
 
 
 def test_help_for_a_planned_verb_says_it_is_not_available_yet() -> None:
+    planned = {s.heading: s.lines for s in help_text("log-filter").sections}
+    assert "Designed but not available in this version yet." in planned["What it does"]
     sections = {s.heading: s.lines for s in help_text("bounce").sections}
-    assert "Designed but not available in this version yet." in sections["What it does"]
     assert "`--queue Q`: bounce this exact queue (repeat for more)" in sections["Flags"]
     assert len(sections["Usage"]) == 3
 

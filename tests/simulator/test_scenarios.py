@@ -48,8 +48,10 @@ def test_the_site_map_and_the_scenarios_agree_on_site_names() -> None:
             assert {m.host for m in info.mx} <= mapped, (name, domain)
 
 
-def test_scenario_names_lists_the_six_scenarios() -> None:
-    assert SimulatedPark.scenario_names() == sorted(["yahoo-tss04", *OTHER_SCENARIOS])
+def test_scenario_names_lists_the_bundled_scenarios() -> None:
+    # tsa-cycle's story is told in tests/simulator/test_tsa_cycle.py
+    assert SimulatedPark.scenario_names() == sorted(["yahoo-tss04", "tsa-cycle",
+                                                     *OTHER_SCENARIOS])
 
 
 @pytest.fixture(scope="module", params=OTHER_SCENARIOS)

@@ -28,6 +28,7 @@ from bot.core.models import (
     ReadyQueueState,
     SuspendEntry,
 )
+from bot.core.who import QueueSample
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,6 +40,7 @@ BOUNCES = "/api/admin/bounce/v1"
 READY_Q_SUSPENSIONS = "/api/admin/suspend-ready-q/v1"
 READY_Q_STATES = "/api/admin/ready-q-states/v1"
 OPENAPI = "/api-docs/openapi.json"
+INSPECT_SCHED_Q = "/api/admin/inspect-sched-q/v1"
 
 
 class KumoHttpReader:
@@ -120,6 +122,21 @@ class KumoHttpReader:
         if not isinstance(paths, dict):
             raise self._wire.bad_answer(OPENAPI, "no paths object")
         return {str(path) for path in paths}
+
+    async def scheduled_queue_sample(self, queue: str, limit: int) -> QueueSample:
+        """``inspect-sched-q`` of one queue, ``limit`` messages, never their bodies."""
+        body = await self._wire.get_json(INSPECT_SCHED_Q, params={
+            "queue_name": queue, "limit": str(limit), "want_body": "false"})
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            raise self._wire.bad_answer(INSPECT_SCHED_Q, "no messages list")
+        messages = [
+            {"id": entry.get("id"), **{k: v for k, v in entry.get("message", {}).items()
+                                       if k != "data"}}  # a body is never kept
+            for entry in body["messages"] if isinstance(entry, dict)
+        ]
+        return self._model(INSPECT_SCHED_Q, QueueSample, {
+            "queue_name": body.get("queue_name", queue),
+            "num_scheduled": body.get("num_scheduled"), "messages": messages})
 
     async def _hold_list(self, path: str, model: type[M]) -> list[M]:
         body = await self._wire.get_json(path)

@@ -17,11 +17,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.adapters.slack.chart_upload import upload_answer_chart
 from bot.adapters.slack.ids import COMMAND
+from bot.adapters.slack.listeners_guard import register_guard_listeners
 from bot.adapters.slack.progress import SlackProgress, progress_title
 from bot.adapters.slack.redelivery import first_delivery
 from bot.adapters.slack.text import clip, code
 from bot.adapters.slack.views import Message, build_answer_message, build_crash_message
+from bot.core.answers import AnswerBase
 from bot.core.audit import Actor
 from bot.ports import IdempotencyKeys
 from bot.services import RequestContext, Services
@@ -58,6 +61,7 @@ def register_listeners(
         pool.submit(answer_once, services, keys, body, client, transport_of(request))
 
     app.command(COMMAND)(handle_kumo_command)
+    register_guard_listeners(app, services=services, pool=pool, keys=keys)
 
 
 def answer_once(
@@ -85,6 +89,7 @@ def answer_command(
         thread_ts=None,
         progress=progress.report,
     )
+    answer: AnswerBase | None = None
     try:
         answer = services.handle(text, ctx)
         message = build_answer_message(answer, asked_by=ctx.actor.id, text=text)
@@ -94,6 +99,8 @@ def answer_command(
         message = build_crash_message(incident, asked_by=ctx.actor.id, text=text)
     if not progress.finish(message.text, message.blocks):  # a long scan's placeholder
         post_message(client, body, message)
+    if answer is not None:
+        upload_answer_chart(client, str(body.get("channel_id") or ""), answer)
 
 
 def post_message(client: WebClient, body: dict[str, Any], message: Message) -> None:

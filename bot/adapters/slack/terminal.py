@@ -21,13 +21,16 @@ from slack_bolt import BoltRequest
 
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.emulator import SlackEmulator
-from bot.adapters.slack.render import render_event
+from bot.adapters.slack.emulator_model import EmulatorEvent
+from bot.adapters.slack.render import Choice, render_event_message
+from bot.adapters.slack.terminal_actions import block_action_payload
 from bot.core.durations import parse_duration
 from bot.core.errors import UserInputError
 
 TERMINAL_HELP = """\
 Type a command as you would in Slack, e.g. `/kumo queue yahoo.com` (the `/kumo` is optional).
   /as NAME       act as another person (alice, bob, carol, or any name)
+  N              press the button numbered [N] above, as the acting person
   /advance DUR   move simulated time forward, e.g. /advance 30m (demo only)
   /help          this text; `/kumo help` is the bot's own help
   /quit          leave"""
@@ -55,6 +58,8 @@ class Terminal:
         self.user = user
         self.advance = advance
         self._lock = threading.Lock()
+        # Numbered buttons of every message shown so far: typing the number presses it.
+        self._choices: dict[int, tuple[Choice, EmulatorEvent]] = {}
         emulator.subscribe(self._on_event)
 
     # -- output ----------------------------------------------------------------
@@ -64,7 +69,11 @@ class Terminal:
             print(text, file=self.out, flush=True)
 
     def _on_event(self, event: Any) -> None:
-        self.say(render_event(event))
+        with self._lock:
+            rendered = render_event_message(event, start_number=len(self._choices) + 1)
+            for choice in rendered.choices:
+                self._choices[choice.number] = (choice, event)
+        self.say(rendered.text)
 
     # -- input -----------------------------------------------------------------
 
@@ -104,6 +113,9 @@ class Terminal:
             self._switch_user(rest.strip())
         elif word == "/advance":
             self._advance(rest.strip())
+        elif line.isdigit():
+            self.press(int(line))
+            self.wait_quiet()
         elif word.startswith("/") and word != "/kumo":
             self.say(f"Unknown terminal command {word}. Type /help.")
         else:
@@ -130,6 +142,27 @@ class Terminal:
             return
         now = self.advance(delta)
         self.say(f"(simulated time moved {text} forward: now {now:%Y-%m-%d %H:%M:%S} UTC)")
+
+    def press(self, number: int) -> None:
+        """Click numbered choice ``number`` as the acting person, through the real listeners."""
+        with self._lock:
+            found = self._choices.get(number)
+        if found is None:
+            self.say(f"There is no choice [{number}] above.")
+            return
+        choice, event = found
+        if choice.confirm is not None:  # the terminal answers Slack's dialog for the user
+            self.say(f"({choice.confirm.title} {choice.confirm.text} → {choice.confirm.confirm})")
+        body = block_action_payload(
+            choice, event, user_id=self.user_id, user_name=self.user,
+            response_url=self.emulator.new_response_url(event.channel, self.user_id,
+                                                        message_ts=event.ts),
+            trigger_id=self.emulator.new_trigger_id(self.user_id))
+        response = self.bot.app.dispatch(
+            BoltRequest(body=body, mode="socket_mode", context={"kumo_transport": "terminal"})
+        )
+        if response.status != 200:
+            self.say(f"(Slack would show an error: HTTP {response.status} {response.body})")
 
     def slash_command(self, text: str) -> None:
         """Send ``/kumo text`` the way Slack would, through the real listeners."""

@@ -22,9 +22,14 @@ from bot.adapters.slack.text import (
 )
 from bot.adapters.slack.views_audit import build_audit
 from bot.adapters.slack.views_diagnose import build_diagnose_answer
+from bot.adapters.slack.views_dns import build_dns_answer
 from bot.adapters.slack.views_explain import build_explain_answer
+from bot.adapters.slack.views_guard import build_guard_answer
 from bot.adapters.slack.views_logs import build_logs_answer
 from bot.adapters.slack.views_park import build_park_answer
+from bot.adapters.slack.views_trend import build_trend_answer
+from bot.adapters.slack.views_tsa_history import build_tsa_history_answer
+from bot.adapters.slack.views_who import build_who_answer
 from bot.core.answers import AnswerBase, DoctorAnswer, ErrorAnswer, HealthAnswer, HelpAnswer
 from bot.core.answers_audit import AuditAnswer
 from bot.core.models import NodeFailure
@@ -180,6 +185,16 @@ def build_answer_message(answer: AnswerBase, *, asked_by: str, text: str) -> Mes
         body, title = explained
     elif (diagnosed := build_diagnose_answer(answer)) is not None:
         body, title = diagnosed
+    elif (guarded := build_guard_answer(answer)) is not None:
+        body, title = guarded
+    elif (trended := build_trend_answer(answer)) is not None:
+        body, title = trended
+    elif (holding := build_who_answer(answer)) is not None:
+        body, title = holding
+    elif (checked := build_dns_answer(answer)) is not None:
+        body, title = checked
+    elif (history := build_tsa_history_answer(answer)) is not None:
+        body, title = history
     else:
         body, title = build_park_answer(answer)
     return _frame(answer, asked_by, text, body, title)

@@ -20,13 +20,15 @@ from bot.adapters.storage.audit_sql import SqlAuditLog
 from bot.adapters.storage.engine import make_engine
 from bot.adapters.storage.idempotency_sql import SqlIdempotencyKeys
 from bot.adapters.storage.jobs_sql import SqlJobQueue
+from bot.adapters.storage.metrics_sql import SqlMetricHistory
 from bot.adapters.storage.migrate import current_revision, head_revision, upgrade
 from bot.core.audit_chain import VerifyReport, verify_chain
 from bot.core.errors import StorageError
 from bot.ports import Clock
 
 __all__ = [
-    "FileAnchor", "HeadAnchor", "SqlAuditLog", "SqlIdempotencyKeys", "SqlJobQueue", "Storage",
+    "FileAnchor", "HeadAnchor", "SqlAuditLog", "SqlIdempotencyKeys", "SqlJobQueue",
+    "SqlMetricHistory", "Storage",
     "is_sqlite_url", "open_storage", "resolve_audit_key",
 ]
 
@@ -45,6 +47,7 @@ class Storage:
     keys: SqlIdempotencyKeys
     jobs: SqlJobQueue
     key: bytes = field(repr=False)
+    metrics: SqlMetricHistory | None = None  # the metric history (issue 7)
     anchors: list[HeadAnchor] = field(default_factory=list)
 
     def verify(self) -> VerifyReport:
@@ -91,5 +94,6 @@ def open_storage(
         keys=SqlIdempotencyKeys(engine, clock=clock),
         jobs=SqlJobQueue(engine, clock=clock),
         key=key,
+        metrics=SqlMetricHistory(engine),
         anchors=list(anchors),
     )

@@ -102,8 +102,34 @@ class JobRow(SQLModel, table=True):
     finished_at: datetime | None = _utc_column(default=None, nullable=True)
 
 
+class MetricSeriesRow(SQLModel, table=True):
+    """One metric series of one node (``bot.core.metric_history``): kind and name."""
+
+    __tablename__ = "metric_series"
+    __table_args__ = (sa.UniqueConstraint("node", "kind", "name", name="uq_metric_series"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    node: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    name: str = Field(max_length=500)
+
+
+class MetricSnapshotRow(SQLModel, table=True):
+    """One node's series at one sampling time, packed (``metrics_sql``); thinned with age."""
+
+    __tablename__ = "metric_snapshots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    node: str = Field(max_length=200, index=True)
+    at: datetime = _utc_column(index=True)
+    step_s: int
+    data: bytes = Field(sa_type=sa.LargeBinary)
+
+
 METADATA = SQLModel.metadata
 AUDIT: sa.Table = AuditRow.__table__  # type: ignore[attr-defined]  # SQLModel adds it at class creation
 HEAD: sa.Table = AuditHeadRow.__table__  # type: ignore[attr-defined]
 KEYS: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
 JOBS: sa.Table = JobRow.__table__  # type: ignore[attr-defined]
+METRIC_SERIES: sa.Table = MetricSeriesRow.__table__  # type: ignore[attr-defined]
+METRIC_SNAPSHOTS: sa.Table = MetricSnapshotRow.__table__  # type: ignore[attr-defined]
