@@ -222,7 +222,8 @@ class HttpPark:
         # The TLS context is built once: loading the CA bundle costs ~30 ms.
         return httpx.AsyncClient(
             timeout=httpx.Timeout(self._timeout),
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+            # Shared by every question in flight (the worker pool asks several at once).
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
             transport=self._transport,
             verify=self._tls,
         )
