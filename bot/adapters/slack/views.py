@@ -8,14 +8,11 @@ limit applied before the block is built (BOLT-NOTES 4).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from bot.adapters.slack.blocks import Block, context, header, section
 from bot.adapters.slack.text import (
-    CONTEXT_ELEMENTS_LIMIT,
     FALLBACK_TEXT_LIMIT,
-    HEADER_LIMIT,
     MESSAGE_BLOCKS_LIMIT,
-    SECTION_TEXT_LIMIT,
     clip,
     code,
     escape,
@@ -34,8 +31,6 @@ from bot.core.answers import AnswerBase, DoctorAnswer, ErrorAnswer, HealthAnswer
 from bot.core.answers_audit import AuditAnswer
 from bot.core.models import NodeFailure
 
-Block = dict[str, Any]
-
 
 @dataclass
 class Message:
@@ -43,26 +38,6 @@ class Message:
 
     text: str
     blocks: list[Block] = field(default_factory=list)
-
-
-def mrkdwn(text: str) -> dict[str, Any]:
-    """A mrkdwn text object; ``verbatim`` so Slack links or mentions nothing by itself."""
-    return {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT), "verbatim": True}
-
-
-def section(text: str) -> Block:
-    return {"type": "section", "text": mrkdwn(text)}
-
-
-def context(*parts: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(p) for p in parts[:CONTEXT_ELEMENTS_LIMIT]]}
-
-
-def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, HEADER_LIMIT)}}
-
-
-DIVIDER: Block = {"type": "divider"}
 
 
 def build_failures(failures: list[NodeFailure]) -> list[Block]:

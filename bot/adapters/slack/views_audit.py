@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.adapters.slack.blocks import section as _section
 from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, code, escape
 from bot.core.answers_audit import AuditAnswer
 from bot.core.audit import AuditEvent
@@ -21,10 +22,6 @@ _OUTCOME_ICON = {
     "partial": ":warning:", "rejected-input": ":pencil2:", "unknown": ":grey_question:",
 }
 _NODES_SHOWN = 6
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
 def _who(event: AuditEvent) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.adapters.slack.blocks import context as _context
+from bot.adapters.slack.blocks import section as _section
 from bot.adapters.slack.text import HEADER_LIMIT, SECTION_TEXT_LIMIT, clip, code, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_diagnose import DiagnoseAnswer
@@ -22,17 +24,6 @@ QUOTE_LIMIT = 600  # a quoted text (reply, reason, queue names) beyond this is c
 
 _ICON = {"critical": ":red_circle:", "warning": ":large_orange_circle:",
          "info": ":information_source:", "ok": ":large_green_circle:"}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section",
-            "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT), "verbatim": True}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT),
-                          "verbatim": True}]}
 
 
 def render_line(evidence: Line) -> str:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.adapters.slack.blocks import context as _context
+from bot.adapters.slack.blocks import header as _header
+from bot.adapters.slack.blocks import section as _section
 from bot.adapters.slack.slack_dates import slack_date
-from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, code, escape
+from bot.adapters.slack.text import clip, code, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_dns import AuthAnswer, BlocklistsAnswer
 
@@ -17,21 +20,6 @@ Block = dict[str, Any]
 ICON = {"ok": ":large_green_circle:", "warning": ":large_orange_circle:",
         "problem": ":red_circle:", "could not check": ":grey_question:"}
 MAX_LISTINGS = 30
-
-
-def _section(text: str) -> Block:
-    return {"type": "section",
-            "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT), "verbatim": True}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT),
-                          "verbatim": True}]}
-
-
-def _header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150)}}
 
 
 def build_auth(answer: AuthAnswer) -> list[Block]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, code, escape
+from bot.adapters.slack.blocks import context as _context
+from bot.adapters.slack.blocks import section as _section
+from bot.adapters.slack.text import clip, code, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_explain import ExplainAnswer
 from bot.core.classifier import Classification
@@ -26,17 +28,6 @@ _ICON = {
     "invalid_recipient": "👻", "mailbox_full": "📥", "content_spam": "🗑️", "policy": "📜",
     "protocol": "🔌", "greylisting": "⏳", "transient_other": "☁️",
 }
-
-
-def _section(text: str) -> Block:
-    return {"type": "section",
-            "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT), "verbatim": True}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT),
-                          "verbatim": True}]}
 
 
 def _yes(flag: bool) -> str:

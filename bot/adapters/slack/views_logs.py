@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.adapters.slack.blocks import context as _context
+from bot.adapters.slack.blocks import section as _section
 from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, code, code_block, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_logs import LogAnswer, LogEntry, ResponsesAnswer
@@ -22,15 +24,6 @@ from bot.core.logtally import ResponseGroup
 Block = dict[str, Any]
 MAX_SECTIONS = 40  # leaves room for the frame's context and failure blocks
 _TEXT_LIMIT = 1200  # one response text; longer ones are cut, saying so
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(text, 3000), "verbatim": True}]}
 
 
 def _when(at: datetime | None, now: datetime) -> str:

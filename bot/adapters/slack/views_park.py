@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from bot.adapters.slack.blocks import section as _section
 from bot.adapters.slack.text import SECTION_TEXT_LIMIT, code, code_block, escape
 from bot.adapters.slack.views_explain import origin_lines
 from bot.core.answers import AnswerBase
@@ -27,10 +28,6 @@ _R: list[Align] = ["right"]
 
 _KIND_WORD = {"suspend-path": "path suspended", "suspend": "suspended", "bounce": "bouncing"}
 _ICON = {"suspend-path": "🛑", "suspend": "🛑", "bounce": "🗑️"}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
 def _left(remaining: timedelta | None) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.adapters.slack.blocks import context as _context
+from bot.adapters.slack.blocks import section as _section
 from bot.adapters.slack.slack_dates import slack_date
-from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, code, code_block, escape
+from bot.adapters.slack.text import clip, code, code_block, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_trend import TrendAnswer
 from bot.core.durations import format_duration
@@ -17,17 +19,6 @@ from bot.core.trend import DrainEstimate, format_span, sparkline
 
 Block = dict[str, Any]
 SPARK_WIDTH = 60
-
-
-def _section(text: str) -> Block:
-    return {"type": "section",
-            "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT), "verbatim": True}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT),
-                          "verbatim": True}]}
 
 
 def _rate(value: float | None) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, code, escape
+from bot.adapters.slack.blocks import section as _section
+from bot.adapters.slack.text import clip, code, escape
 from bot.core.answers import AnswerBase
 from bot.core.durations import format_duration
 from bot.core.tsa_history import DiaryEntry, DiaryGap, RuleFired, TsaHistoryAnswer
@@ -20,11 +21,6 @@ MAX_MOMENTS = 6
 _KIND = {"suspend-path": "🛑 suspend path", "suspend": "🛑 suspend queues",
          "bounce": "🗑️ bounce", "throttle": "🐌 throttle"}
 _END = {"expired": "expired", "cancelled": "cancelled on kumod", "vanished": "vanished early"}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section",
-            "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT), "verbatim": True}}
 
 
 def _t(at: datetime) -> str:

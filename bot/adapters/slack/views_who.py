@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.adapters.slack.blocks import context as _context
+from bot.adapters.slack.blocks import section as _section
 from bot.adapters.slack.slack_dates import slack_date
-from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, code, escape
+from bot.adapters.slack.text import clip, code, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_who import WhoAnswer
 from bot.core.durations import format_duration
@@ -19,17 +21,6 @@ from bot.core.trend import format_span
 Block = dict[str, Any]
 MAX_HOLDERS = 15
 MAX_SAMPLES = 9
-
-
-def _section(text: str) -> Block:
-    return {"type": "section",
-            "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT), "verbatim": True}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT),
-                          "verbatim": True}]}
 
 
 def _change(value: int | None) -> str:
