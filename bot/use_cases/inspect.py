@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from bot.core.commands import Doctor, Health
 from bot.core.errors import BotError, PermissionDenied
 from bot.core.health import HEALTH_METRICS, NodeHealth, assess_node
 from bot.core.models import MachineInfo
-from bot.ports import MtaReader, TsaReader
+from bot.ports import MtaReader, MtaWriter, TsaReader
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -158,6 +159,9 @@ def doctor(svc: Services, cmd: Doctor, base: dict[str, Any]) -> DoctorAnswer:
         if extra:
             nodes[i] = nd.model_copy(update={"checks": [*nd.checks, *extra]})
 
+    if svc.writes is not None:
+        nodes = _with_write_checks(svc.writes.writer, nodes)
+
     async def tsa_status(reader: TsaReader) -> str:
         return await reader.status()
 
@@ -190,3 +194,25 @@ def doctor(svc: Services, cmd: Doctor, base: dict[str, Any]) -> DoctorAnswer:
         failures=answer.failures + tsa.failures,
         **base,
     )
+
+
+def _with_write_checks(writer: MtaWriter, nodes: list[NodeDoctor]) -> list[NodeDoctor]:
+    """Add the write probe (cancel the nil UUID: 404 proves permission) to each node."""
+    names = [nd.node for nd in nodes if nd.node in writer.node_names]
+    with ThreadPoolExecutor(max(len(names), 1), thread_name_prefix="kumo-doctor") as pool:
+        verdicts = dict(zip(names, pool.map(writer.preflight, names), strict=True))
+    out = []
+    for nd in nodes:
+        if nd.node not in verdicts:
+            out.append(nd)
+            continue
+        why = verdicts[nd.node]
+        check = DoctorCheck(
+            name="write permission",
+            ok=why is None,
+            detail="permitted (probe: cancel of the nil UUID answered 404)"
+            if why is None else why.split("\n", 1)[0],
+            fix=None if why is None else why,
+        )
+        out.append(nd.model_copy(update={"checks": [*nd.checks, check]}))
+    return out

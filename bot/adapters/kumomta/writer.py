@@ -13,7 +13,15 @@ from __future__ import annotations
 import httpx
 import orjson
 
-from bot.adapters.kumomta.credentials import BasicAuth, Credentials, auth_header, scrub, secrets_of
+from bot.adapters.kumomta.acl import Identity, permission_hint
+from bot.adapters.kumomta.credentials import (
+    BasicAuth,
+    Credentials,
+    auth_header,
+    identity_of,
+    scrub,
+    secrets_of,
+)
 from bot.adapters.kumomta.wire import endpoint_url
 from bot.core.admin_writes import NIL_UUID, PROBE, AdminWrite, NodeOutcome
 from bot.core.authorization import Authorization
@@ -26,6 +34,7 @@ class KumoHttpWriter:
     def __init__(self, nodes: dict[str, str], *, credentials: Credentials | None = None,
                  timeout: float = 10.0, transport: httpx.BaseTransport | None = None) -> None:
         self._nodes: dict[str, tuple[httpx.URL, dict[str, str], tuple[str, ...]]] = {}
+        self._identities: dict[str, Identity] = {}
         for name, url in nodes.items():
             parsed = endpoint_url(name, url)
             creds = credentials
@@ -34,6 +43,7 @@ class KumoHttpWriter:
             base = parsed.copy_with(userinfo=b"", path="/", query=None, fragment=None)
             headers = {"Content-Type": "application/json", **auth_header(creds)}
             self._nodes[name] = (base, headers, secrets_of(creds))
+            self._identities[name] = identity_of(creds)
         self._client = httpx.Client(timeout=timeout, transport=transport)
 
     def __repr__(self) -> str:
@@ -56,8 +66,10 @@ class KumoHttpWriter:
         except httpx.HTTPError as exc:
             return f"unreachable: {self._scrub(node, str(exc) or type(exc).__name__)}"
         if response.status_code in (401, 403):
-            return (f"write not permitted ({response.status_code}): grant the bot's write "
-                    "identity `POST`/`DELETE` on /api/admin/*")
+            # The same ACL advice as for reads, for the write identity and method.
+            hint = permission_hint(path=path, body=self._scrub(node, response.text),
+                                   identity=self._identities[node], method=method)
+            return f"write not permitted ({response.status_code}). {hint}"
         if response.status_code == 404 or response.is_success:
             return None
         return f"unexpected answer {response.status_code} to the write probe"
