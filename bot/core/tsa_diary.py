@@ -45,7 +45,20 @@ EXPIRY_SLACK = timedelta(seconds=90)
 COALESCE = timedelta(minutes=1)
 
 
-class TsaSighting(Model):
+class DiaryScope(Model):
+    """What one TSA action covers: a path (source x site), a domain's queues, or a throttle."""
+
+    path: str | None = None
+    source: str | None = None
+    site: str | None = None
+    domain: str | None = None
+    tenant: str | None = None
+    campaign: str | None = None
+    option: str | None = None
+    value: str | None = None
+
+
+class TsaSighting(DiaryScope):
     """One TSA action as one look saw it."""
 
     key: str
@@ -55,14 +68,6 @@ class TsaSighting(Model):
     rule: str
     """The rule's regex text (``automation rule:`` and the criteria tail removed)."""
     reason: str
-    path: str | None = None
-    source: str | None = None
-    site: str | None = None
-    domain: str | None = None
-    tenant: str | None = None
-    campaign: str | None = None
-    option: str | None = None
-    value: str | None = None
     expires: datetime
 
 

@@ -15,7 +15,7 @@ from pydantic import Field
 from bot.core.answers import AnswerBase
 from bot.core.models import Model
 from bot.core.scope import Scope
-from bot.core.tsa_diary import DiaryKind, DiaryOrigin, EndReason, describe_scope
+from bot.core.tsa_diary import DiaryKind, DiaryOrigin, DiaryScope, EndReason, describe_scope
 
 
 class DiaryMoment(Model):
@@ -36,7 +36,7 @@ class DiaryGap(Model):
     detail: str = ""
 
 
-class DiaryEntry(Model):
+class DiaryEntry(DiaryScope):
     """One automation action from first sight to its end."""
 
     id: int
@@ -45,14 +45,6 @@ class DiaryEntry(Model):
     origin: DiaryOrigin = "tsa"
     rule: str
     reason: str
-    path: str | None = None
-    source: str | None = None
-    site: str | None = None
-    domain: str | None = None
-    tenant: str | None = None
-    campaign: str | None = None
-    option: str | None = None
-    value: str | None = None
     duration: timedelta | None = None
     first_seen: datetime
     first_expires: datetime
