@@ -18,6 +18,7 @@ from bot.core.authorization import Authorization, PendingAction, PendingStatus
 from bot.core.bot_holds import BotHold
 from bot.core.dns_checks import DnsAnswer
 from bot.core.effective_shaping import OverrideEntry
+from bot.core.incidents import Incident, TimelineEntry
 from bot.core.logquery import LogQuery
 from bot.core.logrecords import LogRecord
 from bot.core.logscan import LogScan, ProgressFn
@@ -329,4 +330,36 @@ class DnsLookup(Protocol):
 
     def lookup(self, name: str, rtype: str) -> DnsAnswer:
         """The records of ``name`` of type ``rtype`` (A, TXT...), or why there are none."""
+        ...
+
+
+class IncidentStore(Protocol):
+    """Incidents and their notes, in SQL (``bot.adapters.storage.incidents_sql``)."""
+
+    def create(self, incident: Incident) -> Incident:
+        """Store a new incident; the id is allocated here if ``incident.id`` is empty."""
+        ...
+
+    def get(self, incident_id: str) -> Incident | None:
+        """The incident, or None."""
+        ...
+
+    def by_channel(self, channel: str) -> Incident | None:
+        """The open incident that lives in ``channel``, or None."""
+        ...
+
+    def recent(self, *, include_resolved: bool = True, limit: int = 50) -> list[Incident]:
+        """Newest first."""
+        ...
+
+    def resolve(self, incident_id: str, *, by: str, at: datetime) -> Incident:
+        """Mark it resolved (idempotent: resolving twice keeps the first resolve)."""
+        ...
+
+    def add_entry(self, incident_id: str, entry: TimelineEntry) -> None:
+        """Record a timeline entry that is not an audit event (a note, an out-of-band hold)."""
+        ...
+
+    def entries(self, incident_id: str) -> list[TimelineEntry]:
+        """The entries recorded with ``add_entry``, oldest first."""
         ...
