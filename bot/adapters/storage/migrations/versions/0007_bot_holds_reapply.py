@@ -1,4 +1,4 @@
-"""Re-applying the bot's holds after a node restart.
+"""Guarded writes, part 2: card locations, re-applied holds, log filters.
 
 Revision ID: 0007_bot_holds_reapply
 Revises: 0006_playbook_runs
