@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= yahoo-tss04
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck playbooks unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,13 +16,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@$(BIN)/kumo-bot demo --scenario $(SCENARIO)
 
-test: lint typecheck unit
+test: lint typecheck playbooks unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+playbooks: $(STAMP)
+	$(BIN)/kumo-bot playbooks check playbooks
 
 unit: $(STAMP)
 	$(BIN)/pytest

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from bot import __version__, bootstrap, cli_storage
+from bot import __version__, bootstrap, cli_playbooks, cli_postmortem, cli_storage
 from bot.adapters.slack.render import render_blocks
 from bot.adapters.slack.terminal import Terminal
 from bot.adapters.slack.views import build_answer_message
@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer model as JSON")
     sub.add_parser("doctor", help="check access to every node (same as ask doctor)")
     cli_storage.add_parsers(sub)
+    cli_playbooks.add_parsers(sub)
+    cli_postmortem.add_parser(sub)
     classify = sub.add_parser("classify", help="replies on stdin (text or JSON lines) -> "
                               "one JSON classification per line, with the TSA rules that fire")
     classify.add_argument("--domain", default=None, help="the domain every reply came from")
@@ -69,7 +71,7 @@ def run_demo(scenario: str, db: str | None) -> int:
             return demo.park.clock.now()
 
         term = Terminal(demo.local.bot, demo.local.emulator, users=demo.local.users,
-                        advance=advance)
+                        advance=advance, restart=demo.park.restart_node)
         term.run(_lines(term) if interactive else sys.stdin, echo=not interactive)
     finally:
         demo.close()
@@ -122,7 +124,10 @@ def run_web(settings: Settings) -> int:
     bot = bootstrap.build_slack_bot(settings, services, keys=storage.keys)
     assert services.writes is not None  # build_services wires them with storage
     routes = overrides_route(services.writes.records, services.clock)
-    serve(build_wsgi_app(bot, extra_routes=routes), port=settings.PORT)
+    # The metric sampler runs here too, so `trend` has history without a `watch` process.
+    sampler = bootstrap.build_sampler(storage, services.park)
+    serve(build_wsgi_app(bot, extra_routes=routes), port=settings.PORT,
+          on_worker_start=None if sampler is None else lambda: sampler.start(poll=5.0))
     return 0
 
 
@@ -156,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kumo-bot`` console script."""
     args = _parser().parse_args(argv)
     quiet = args.mode in (
-        "demo", "shell", "ask", "doctor", "classify", *cli_storage.QUIET_MODES
+        "demo", "shell", "ask", "doctor", "classify", "playbooks", cli_postmortem.MODE,
+        *cli_storage.QUIET_MODES
     )
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
@@ -176,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ask(settings, args.text, args.json)
         if args.mode == "doctor":
             return run_ask(settings, "doctor", False)
+        if args.mode == "playbooks":
+            return cli_playbooks.run(args, settings)
+        if args.mode == cli_postmortem.MODE:
+            return cli_postmortem.run(args, settings)
         if args.mode in cli_storage.MODES:
             return cli_storage.run(args, settings)
         if args.mode == "classify":

@@ -26,12 +26,15 @@ from bot.adapters.kumomta.writer import KumoHttpWriter
 from bot.adapters.logs import ZstdLogReader
 from bot.adapters.metric_sampler import SAMPLE as SAMPLE_METRICS
 from bot.adapters.metric_sampler import ensure_sampler_job, sample_metrics
+from bot.adapters.playbook_files import DEFAULT_DIR as PLAYBOOKS_DIR
+from bot.adapters.playbook_files import FileReport, check_directory, load_playbooks
 from bot.adapters.resolver import DnsResolver, SiteMapResolver
 from bot.adapters.rule_files import ShapingFiles, read_response_rules
 from bot.adapters.scheduler import Scheduler, SchedulerThread
 from bot.adapters.slack.app import SlackBot, local_authorize, make_web_client
 from bot.adapters.slack.audit_anchor import SlackChannelAnchor
 from bot.adapters.slack.emulator import SlackEmulator
+from bot.adapters.slack.guard_notifier import SlackGuardNotifier
 from bot.adapters.slack.notices import SlackNoticePoster
 from bot.adapters.slack.text import escape
 from bot.adapters.storage import (
@@ -42,7 +45,9 @@ from bot.adapters.storage import (
     open_storage,
     resolve_audit_key,
 )
+from bot.adapters.storage.follow_ups_sql import SqlFollowUps
 from bot.adapters.storage.guarded_sql import SqlGuardedRecords
+from bot.adapters.storage.playbook_runs_sql import SqlPlaybookRuns
 from bot.adapters.storage.tsa_diary_sql import SqlTsaDiary
 from bot.adapters.tsa_watcher import TsaWatcher, TsaWatchers
 from bot.core.classifier import ResponseClassifier
@@ -52,6 +57,7 @@ from bot.ports import (
     AuditLog,
     Clock,
     DnsLookup,
+    GuardNotifier,
     IdempotencyKeys,
     LogReader,
     MtaWriter,
@@ -61,9 +67,16 @@ from bot.ports import (
 from bot.services import ServiceConfig, Services
 from bot.settings import Settings, TsaEndpoint
 from bot.simulator import SimulatedPark
+from bot.use_cases.bot_holds import RESTART_EVERY, RESTART_JOB, is_bot_hold, restart_job
+from bot.use_cases.follow_ups import REVERT_JOB, revert_job
 from bot.use_cases.guarded import EXPIRE_JOB, WriteSetup, expire_job
+from bot.use_cases.incident_watch import LOOK_JOB, ensure_look_job, look_job
+from bot.use_cases.incidents import open_incident_channels
 from bot.use_cases.knowledge import ResponseKnowledge
-from bot.use_cases.tsa_notices import TsaNotifier
+from bot.use_cases.overrides_file import OVERRIDES_PATH
+from bot.use_cases.playbooks import PlaybookSetup
+from bot.use_cases.postmortem import PostmortemSetup
+from bot.use_cases.tsa_notices import TsaNotifier, no_incidents
 
 # The demo's DNS answers (blocklists, SPF, DKIM, DMARC): a fixture, never the network.
 DEMO_DNS = Path(__file__).parent / "data" / "demo_dns.toml"
@@ -106,6 +119,8 @@ def build_writes(settings: Settings, storage: Storage, guard: GuardFile,
                                         timeout=settings.KUMO_NODE_TIMEOUT),
         records=SqlGuardedRecords(storage.engine), rules=guard.guard,
         approvers=frozenset(settings.KUMO_APPROVERS), jobs=storage.jobs,
+        follow_ups=SqlFollowUps(storage.engine),
+        log_filter_baseline=settings.KUMO_LOG_FILTER_BASELINE,
     )
 
 
@@ -178,17 +193,50 @@ def build_storage(settings: Settings, *, clock: Clock | None = None) -> Storage:
 
 
 def build_scheduler(storage: Storage, *, clock: Clock | None = None,
-                    park: Park | None = None) -> Scheduler:
+                    park: Park | None = None, services: Services | None = None,
+                    notifier: GuardNotifier | None = None) -> Scheduler:
     """The scheduler over ``storage``'s jobs with every handler of this release;
-    with ``park``, also the metric sampler (every minute)."""
+    with ``park``, also the metric sampler (every minute); with ``services`` (guarded
+    writes wired), the writes' follow-ups, told to the channel through ``notifier``."""
     clock = clock or SystemClock()
     ensure_standard_jobs(storage, clock)
     handlers = standard_handlers(storage, clock)
-    handlers[EXPIRE_JOB] = expire_job(SqlGuardedRecords(storage.engine), storage.audit, clock)
+    handlers[EXPIRE_JOB] = expire_job(SqlGuardedRecords(storage.engine), storage.audit, clock,
+                                      notifier)
+    if services is not None and services.writes is not None:
+        handlers[REVERT_JOB] = revert_job(services, notifier)
+        # Every minute: a kumod whose online_since changed gets the bot's holds back.
+        storage.jobs.schedule(RESTART_JOB, due=clock.now(), key=RESTART_JOB, every=RESTART_EVERY)
+        handlers[RESTART_JOB] = restart_job(services, notifier)
+    if services is not None and services.incidents is not None:  # holds made outside the bot
+        ensure_look_job(storage.jobs, clock)
+        handlers[LOOK_JOB] = look_job(services)
     if park is not None and storage.metrics is not None:
         ensure_sampler_job(storage.jobs, clock)
         handlers[SAMPLE_METRICS] = sample_metrics(park, storage.metrics, clock)
     return Scheduler(storage.jobs, clock, handlers=handlers)
+
+
+def build_sampler(storage: Storage, park: Park, *, clock: Clock | None = None
+                  ) -> Scheduler | None:
+    """A scheduler that runs the metric sampler only (``kumo-bot web`` hosts it, so the
+    history fills when no ``watch`` runs; the job is keyed and leased in SQL, so with
+    ``watch`` running too each minute's sample is still taken once).  None without a
+    metric history."""
+    if storage.metrics is None:
+        return None
+    clock = clock or SystemClock()
+    ensure_sampler_job(storage.jobs, clock)
+    return Scheduler(storage.jobs, clock,
+                     handlers={SAMPLE_METRICS: sample_metrics(park, storage.metrics, clock)})
+
+
+def build_guard_notifier(settings: Settings) -> GuardNotifier | None:
+    """Slack, where timed jobs tell the channel what they did (None without SLACK_BOT_TOKEN)."""
+    if settings.SLACK_BOT_TOKEN is None:
+        return None
+    return SlackGuardNotifier(make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(),
+                                              settings.SLACK_API_URL))
 
 
 def build_tsa_watchers(settings: Settings, storage: Storage, *, clock: Clock | None = None,
@@ -201,14 +249,16 @@ def build_tsa_watchers(settings: Settings, storage: Storage, *, clock: Clock | N
         slack = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(),
                                 settings.SLACK_API_URL)
     notifier = None
-    if slack is not None and settings.KUMO_NOTICE_CHANNELS:
+    if slack is not None and (settings.KUMO_NOTICE_CHANNELS or storage.incidents is not None):
         notifier = TsaNotifier(claims=diary, poster=SlackNoticePoster(slack), clock=clock,
                                channels=settings.KUMO_NOTICE_CHANNELS, worker=worker,
-                               escape=escape)
+                               escape=escape, incidents=open_incident_channels(storage.incidents)
+                               if storage.incidents is not None else no_incidents)
     park = build_park(settings) if settings.KUMO_NODES else None  # kumod's hold lists
     return TsaWatchers([
         TsaWatcher(tsa=t.name, base_url=t.url, diary=diary, clock=clock, worker=worker,
-                   on_started=notifier, poll=poll, park=park)
+                   on_started=notifier, poll=poll, park=park,
+                   is_bot_hold=is_bot_hold(SqlGuardedRecords(storage.engine), clock))
         for t in settings.KUMO_TSA_URLS
     ], on_stop=park.close if park is not None else None)
 
@@ -226,6 +276,7 @@ def build_services(
     guard: GuardFile | None = None,
     writer: MtaWriter | None = None,
     dns: DnsLookup | None = None,
+    postmortem: PostmortemSetup | None = None,
 ) -> Services:
     """The use cases wired to adapters; any port can be overridden (tests, the demo)."""
     if audit is None:
@@ -250,9 +301,37 @@ def build_services(
         # Read at start-up: a bad KUMO_GUARD_FILE stops the bot before it judges anything.
         guard=guard or load_guard_file(settings.KUMO_GUARD_FILE),
         history=storage.metrics if storage is not None else None,
+        # Read at start-up: a broken playbook file stops the bot with every error.
+        playbooks=build_playbooks(settings, storage) if storage is not None else None,
+        incidents=storage.incidents if storage is not None else None,
+        postmortem=postmortem or build_postmortem_setup(settings),
         writes=build_writes(settings, storage, guard or load_guard_file(settings.KUMO_GUARD_FILE),
                             writer) if storage is not None else None,
     )
+
+
+def build_postmortem_setup(settings: Settings, *, out: Path | None = None) -> PostmortemSetup:
+    """The post-mortem's templates (``templates/``, checked now) and where a copy of each
+    rendering is kept: ``out`` (``kumo-bot postmortem --out``), else the data directory's
+    ``postmortems/``."""
+    from bot.adapters.postmortem_files import DirectoryShelf, JinjaPostmortemRenderer
+
+    return PostmortemSetup(renderer=JinjaPostmortemRenderer(),
+                           shelf=DirectoryShelf(out or settings.KUMO_DATA_DIR / "postmortems"))
+
+
+def check_playbook_files(settings: Settings, directory: Path | None = None
+                         ) -> tuple[Path, list[FileReport]]:
+    """``kumo-bot playbooks check``: the directory checked (DIR, else KUMO_PLAYBOOKS_DIR,
+    else the project's ``playbooks/``) and one report per file."""
+    where = directory or settings.KUMO_PLAYBOOKS_DIR or PLAYBOOKS_DIR
+    return where, check_directory(where) if where.is_dir() else []
+
+
+def build_playbooks(settings: Settings, storage: Storage) -> PlaybookSetup:
+    """The playbooks of KUMO_PLAYBOOKS_DIR (checked now) and their runs in SQL."""
+    return PlaybookSetup(library=load_playbooks(settings.KUMO_PLAYBOOKS_DIR),
+                         runs=SqlPlaybookRuns(storage.engine))
 
 
 def build_slack_bot(settings: Settings, services: Services, **kwargs: Any) -> SlackBot:
@@ -311,6 +390,7 @@ class Demo:
     _owns_workdir: bool = False
     jobs: Scheduler | None = None  # the same scheduler, for `advance` to run step by step
     watchers: TsaWatchers | None = None  # the TSA diary's watcher, in-process
+    overrides: Any = None  # the served shaping overrides the simulated kumods reload
 
     def advance(self, delta: timedelta) -> None:
         """Move simulated time one minute at a time, running due jobs (the metric
@@ -328,6 +408,9 @@ class Demo:
     def close(self) -> None:
         self.local.close()
         self.scheduler.stop()
+        if self.overrides is not None:
+            self.overrides.shutdown()
+            self.overrides.server_close()
         if self.watchers is not None:
             self.watchers.stop()
         self.storage.close()
@@ -372,7 +455,9 @@ def build_demo(scenario: str, *, db: Path | None = None, workdir: Path | None = 
                                   dns=FixtureDns(DEMO_DNS))
         local = build_local_slack(services, keys=storage.keys)
         # The scheduler runs in-process on the simulator's clock: `/advance` makes jobs due.
-        jobs = build_scheduler(storage, clock=clock, park=services.park)
+        notifier = SlackGuardNotifier(make_web_client("xoxb-local", local.emulator.api_url))
+        jobs = build_scheduler(storage, clock=clock, park=services.park, services=services,
+                               notifier=notifier)
         jobs.run_due()  # the first metric sample, taken now
         scheduler = jobs.start(poll=0.5)
         # The TSA watcher runs in-process too, and posts its notices to the local Slack.
@@ -381,9 +466,15 @@ def build_demo(scenario: str, *, db: Path | None = None, workdir: Path | None = 
                                       poll=0.5)
         watchers.poll_now()
         watchers.start()
+        # The bot's shaping overrides, served as `web` serves them; the simulated kumods
+        # reload the URL each simulated minute, loading it before TSA's file.
+        overrides = serve_overrides("127.0.0.1:0", storage, clock=clock)
+        park.follow_overrides(f"http://127.0.0.1:{overrides.server_address[1]}"
+                              f"{OVERRIDES_PATH}")
     except Exception:
         storage.close()
         park.stop()
         raise
     return Demo(park=park, local=local, settings=settings, workdir=work, storage=storage,
-                scheduler=scheduler, _owns_workdir=owns, jobs=jobs, watchers=watchers)
+                scheduler=scheduler, _owns_workdir=owns, jobs=jobs, watchers=watchers,
+                overrides=overrides)

@@ -110,7 +110,11 @@ def watch(settings: Settings, *, once: bool, poll: float, out: TextIO) -> int:
     try:
         # With a park configured, `watch` also samples its metrics every minute.
         park = bootstrap.build_park(settings) if settings.KUMO_NODES else None
-        scheduler = bootstrap.build_scheduler(storage, park=park)
+        # With a park, the guarded writes' follow-ups too (log-filter reverts, restarts).
+        services = bootstrap.build_services(settings, storage=storage, park=park) \
+            if park is not None else None
+        scheduler = bootstrap.build_scheduler(storage, park=park, services=services,
+                                              notifier=bootstrap.build_guard_notifier(settings))
         # Beside the scheduler: the TSA watcher of each KUMO_TSA_URLS entry (the diary).
         watchers = bootstrap.build_tsa_watchers(settings, storage, worker=scheduler.worker)
         if settings.KUMO_OVERRIDES_LISTEN and not once:  # kumod fetches the bot's overrides

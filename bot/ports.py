@@ -13,11 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.core.admin_writes import AdminWrite, NodeOutcome
+from bot.core.answers import AnswerBase
+from bot.core.answers_guard import GuardAnswer
+from bot.core.answers_incident import PlaybookRunLine
+from bot.core.answers_postmortem import RenderedFile
 from bot.core.audit import AuditEvent
 from bot.core.authorization import Authorization, PendingAction, PendingStatus
 from bot.core.bot_holds import BotHold
 from bot.core.dns_checks import DnsAnswer
 from bot.core.effective_shaping import OverrideEntry
+from bot.core.follow_ups import LogFilterSet
 from bot.core.incidents import Incident, TimelineEntry
 from bot.core.logquery import LogQuery
 from bot.core.logrecords import LogRecord
@@ -36,6 +41,9 @@ from bot.core.models import (
     SuspendEntry,
     TsaState,
 )
+from bot.core.playbook_engine import RunState
+from bot.core.playbook_spec import Playbook
+from bot.core.postmortem import PostmortemDoc
 from bot.core.shaping_files import ShapingText
 from bot.core.tsa_history import DiaryEntry, DiaryGap
 from bot.core.who import QueueSample
@@ -226,12 +234,20 @@ class GuardedRecords(Protocol):
         """Changes on ``scope`` that ran since ``since``, not counting request ``besides``."""
         ...
 
+    def set_card(self, request_id: str, *, channel: str, ts: str) -> None:
+        """Remember where the request's card was posted."""
+        ...
+
     def add_hold(self, hold: BotHold) -> None:
         """Keep a hold the bot made."""
         ...
 
     def active_holds(self, now: datetime) -> list[BotHold]:
         """The bot's holds still in force."""
+        ...
+
+    def set_hold_uuid(self, hold_id: str, node: str, uuid: str) -> None:
+        """Record the UUID a node gave a re-applied hold."""
         ...
 
     def cancel_hold(self, hold_id: str, now: datetime) -> None:
@@ -265,6 +281,47 @@ class JobQueue(Protocol):
 
     def cancel(self, key: str) -> bool:
         """Drop the pending job with ``key``; False when there is none."""
+        ...
+
+
+class FollowUpRecords(Protocol):
+    """What the bot must do later about its writes: log filters to revert, restarts to notice."""
+
+    def add_log_filter(self, entry: LogFilterSet) -> None:
+        """Keep a log filter the bot just set."""
+        ...
+
+    def log_filter(self, request_id: str) -> LogFilterSet | None:
+        """One log filter, by the request that set it."""
+        ...
+
+    def latest_log_filter(self) -> LogFilterSet | None:
+        """The log filter set last."""
+        ...
+
+    def finish_log_filter(self, request_id: str, *, outcome: str, now: datetime) -> bool:
+        """Mark it reverted or superseded; False when another process already did."""
+        ...
+
+    def online_since(self) -> dict[str, str]:
+        """The last ``online_since`` seen, per node."""
+        ...
+
+    def see_online_since(self, node: str, *, seen: str | None, now_value: str,
+                         now: datetime) -> bool:
+        """Move ``node``'s ``online_since`` from ``seen``; False when another process did."""
+        ...
+
+
+class GuardNotifier(Protocol):
+    """Tells the channel what a timed job did to a guarded write (Slack in production)."""
+
+    def card_changed(self, channel: str, ts: str, answer: GuardAnswer) -> None:
+        """Show the request's new state on its card, in place."""
+        ...
+
+    def say(self, channel: str, text: str) -> None:
+        """Post one plain line (escaped by the adapter) in ``channel``."""
         ...
 
 
@@ -304,6 +361,14 @@ class LogReader(Protocol):
         the tally counts them apart)."""
         ...
 
+    def visit_records(
+        self, query: LogQuery, visit: Callable[[str, LogRecord], None], *,
+        progress: ProgressFn | None = None,
+    ) -> LogScan[int]:
+        """Call ``visit(node, record)`` for every record matching ``query``, internal ones
+        included, in no set order (the post-mortem's impact); returns how many."""
+        ...
+
 
 class MetricHistory(Protocol):
     """Each node's queue metrics over time, sampled every minute and thinned with age."""
@@ -314,10 +379,13 @@ class MetricHistory(Protocol):
 
     def snapshots(self, *, since: datetime, until: datetime | None = None,
                   kinds: Collection[str] | None = None,
-                  where: Callable[[tuple[str, str]], bool] | None = None
+                  where: Callable[[tuple[str, str]], bool] | None = None,
+                  step: timedelta | None = None, keep_newest: int = 0
                   ) -> list[MetricSnapshot]:
         """Every node's snapshots from ``since`` (to ``until``), oldest first; only the
-        series of ``kinds`` that ``where`` accepts, when given."""
+        series of ``kinds`` that ``where`` accepts, when given.  With ``step``, the
+        latest of each node in each ``step`` bucket, the ``keep_newest`` newest sampling
+        times whole (``bot.core.metric_rollups.downsample``), from the roll-ups."""
         ...
 
     def compact(self, now: datetime) -> int:
@@ -362,4 +430,102 @@ class IncidentStore(Protocol):
 
     def entries(self, incident_id: str) -> list[TimelineEntry]:
         """The entries recorded with ``add_entry``, oldest first."""
+        ...
+
+    def set_channel(self, incident_id: str, channel: str) -> Incident:
+        """Record the channel the incident lives in (after the Slack side created it)."""
+        ...
+
+    def add_entry_once(self, incident_id: str, entry: TimelineEntry, *, key: str | None
+                       ) -> bool:
+        """Like ``add_entry``, but an entry whose ``key`` is recorded already (an
+        out-of-band hold's id) is not recorded again; True when this call recorded it."""
+        ...
+
+
+class PlaybookRunsLookup(Protocol):
+    """The playbook runs filed under an incident (the playbooks side answers it)."""
+
+    def runs_for_incident(self, incident_id: str) -> list[PlaybookRunLine]:
+        """The runs, oldest first."""
+        ...
+
+
+class PlaybookRuns(Protocol):
+    """Playbook runs, kept so that a restart or another replica continues one."""
+
+    def add(self, state: RunState) -> None:
+        """Keep a new run."""
+        ...
+
+    def get(self, run_id: str) -> RunState | None:
+        """The run as stored now."""
+        ...
+
+    def save(self, state: RunState) -> bool:
+        """Store ``state`` only over ``state.version - 1`` (compare-and-set); True when
+        this call moved the run, False when another transition came first."""
+        ...
+
+    def open_runs(self, *, channel: str | None = None, limit: int = 50) -> list[RunState]:
+        """Runs not ended, newest first (only ``channel``'s when given)."""
+        ...
+
+    def rethread(self, state: RunState) -> bool:
+        """Store a new parent message (``parent_ts``, ``card_ts``) over the same version;
+        False when the run moved on meanwhile."""
+        ...
+
+    def runs_for_incident(self, incident_id: str) -> list[PlaybookRunLine]:
+        """The runs filed under an incident, oldest first."""
+        ...
+
+
+class RunMessenger(Protocol):
+    """Where a playbook run is shown: a parent message (its status card) and a thread."""
+
+    def post_parent(self, run: RunState, book: Playbook) -> str | None:
+        """Post the run's parent message in its channel; its ts (None: not posted)."""
+        ...
+
+    def update_card(self, run: RunState, book: Playbook) -> None:
+        """Show the run's phase, progress and last milestone on its parent, in place."""
+        ...
+
+    def post_step(self, run: RunState, book: Playbook, step: str) -> None:
+        """Post a step (with its buttons) in the run's thread."""
+        ...
+
+    def post_answer(self, run: RunState, book: Playbook, answer: AnswerBase, text: str,
+                    by: str) -> None:
+        """Post a command's answer (a check's result, a guard card) in the run's thread."""
+        ...
+
+    def moved(self, run: RunState) -> str | None:
+        """The ts of a new parent message, when the run's own was gone and a new card was
+        posted to carry the thread (None: the thread is where the run says)."""
+        ...
+
+    def mirror(self, run: RunState, text: str) -> None:
+        """Say a milestone in the run's channel."""
+        ...
+
+    def link(self, channel: str, ts: str) -> str | None:
+        """A permalink to a message, when one can be had."""
+        ...
+
+
+class PostmortemRenderer(Protocol):
+    """Turns a post-mortem document into files (``bot.adapters.postmortem_files``)."""
+
+    def render(self, doc: PostmortemDoc) -> list[RenderedFile]:
+        """The Markdown, the self-contained HTML and the chart's PNG (when there is one)."""
+        ...
+
+
+class DocumentShelf(Protocol):
+    """Where rendered documents are kept: a directory today."""
+
+    def save(self, files: Sequence[RenderedFile]) -> str:
+        """Store the files; returns where, for people to find them."""
         ...

@@ -24,9 +24,12 @@ from bot.ports import (
     AuditLog,
     Clock,
     DnsLookup,
+    IncidentStore,
     LogReader,
     MetricHistory,
     Park,
+    PlaybookRunsLookup,
+    RunMessenger,
     SiteResolver,
     TsaDiaryReader,
 )
@@ -36,8 +39,11 @@ from bot.use_cases import (
     dns_suspects,
     explain,
     guarded,
+    incidents,
     inspect,
     logs,
+    playbooks,
+    postmortem,
     summaries,
     trend,
     who,
@@ -58,6 +64,8 @@ class RequestContext:
     thread_ts: str | None = None
     # Long scans (the logs) report how far they got; Slack shows it by editing a message.
     progress: ProgressFn | None = None
+    # Where a playbook run started or driven by this request is shown (Slack, terminal).
+    messenger: RunMessenger | None = None
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,18 @@ class Services:
         history: MetricHistory | None = None,
         writes: guarded.WriteSetup | None = None,
         dns: DnsLookup | None = None,
+        incidents: IncidentStore | None = None,
+        playbook_runs: PlaybookRunsLookup | None = None,
+        playbooks: playbooks.PlaybookSetup | None = None,
+        postmortem: postmortem.PostmortemSetup | None = None,
     ) -> None:
         self.park = park
+        self.incidents = incidents  # incidents and their notes (``incident ...``)
+        self.playbook_runs = playbook_runs  # playbook runs per incident (``incident status``)
+        self.playbooks = playbooks  # the playbooks loaded at start-up and their runs
+        if self.playbook_runs is None and playbooks is not None:
+            self.playbook_runs = playbooks.runs  # `incident status` lists the runs
+        self.postmortem = postmortem  # the post-mortem's renderer and where copies are kept
         self.dns = dns  # DNS for the standing suspects (``blocklists``, ``auth``)
         self.blocklist_cache = BlocklistCache(clock)
         self.writes = writes  # guarded writes: the write port, pending requests, approvers
@@ -111,13 +129,26 @@ class Services:
         started = time.monotonic()
         parsed: dict[str, Any] = {}
         try:
-            command = commands.parse(text)
+            command = incidents.file_under(self, commands.parse(text), ctx)
             parsed = commands.command_to_dict(command)
             if isinstance(command, WriteCommand):
                 answer: AnswerBase = guarded.request_write(
                     self, command, " ".join(commands.normalise(text).split()), ctx,
                     {"command": " ".join(commands.normalise(text).split()),
                      "generated_at": self.clock.now()})
+            elif isinstance(command, commands.Playbook):  # needs who asked and where
+                answer = playbooks.playbook_answer(self, command, ctx, {
+                    "command": " ".join(commands.normalise(text).split()),
+                    "generated_at": self.clock.now()})
+            elif isinstance(command, commands.Incident):  # needs who asked and where
+                answer = incidents.incident_answer(self, command, ctx, {
+                    "command": " ".join(commands.normalise(text).split()),
+                    "generated_at": self.clock.now()})
+                parsed = incidents.filed(parsed, answer)  # `start` files itself under the new id
+            elif isinstance(command, commands.Postmortem):  # no id: the channel's incident
+                answer = postmortem.postmortem_answer(self, command, {
+                    "command": " ".join(commands.normalise(text).split()),
+                    "generated_at": self.clock.now()}, channel=ctx.channel)
             else:
                 answer = self._dispatch(
                     command, " ".join(commands.normalise(text).split()), ctx.progress

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.core.errors import ConfigError
+from bot.core.env_filter import check_env_filter
+from bot.core.errors import ConfigError, UserInputError
 
 PACKAGED_SHAPING = Path(__file__).parent / "data" / "shaping.toml"
 
@@ -132,6 +133,9 @@ class Settings(BaseSettings):
         None, description="File or Slack channel for the signed head."
     )
     KUMO_GUARD_FILE: Path | None = Field(None, description="TOML file of guard thresholds.")
+    KUMO_PLAYBOOKS_DIR: Path | None = Field(
+        None, description="Directory of playbook TOML files (default: the project's `playbooks/`)."
+    )
     KUMO_DATA_DIR: Path = Field(
         default_factory=lambda: (
             Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kumo-bot"
@@ -228,6 +232,14 @@ class Settings(BaseSettings):
             if not sep or not host or not port.isdigit():
                 raise ValueError("KUMO_OVERRIDES_LISTEN: expected host:port")
         return raw
+
+    @field_validator("KUMO_LOG_FILTER_BASELINE")
+    @classmethod
+    def _baseline(cls, raw: str) -> str:
+        try:  # the revert target must be a filter kumod can parse, checked at start-up
+            return check_env_filter(raw)
+        except UserInputError as exc:
+            raise ValueError(f"KUMO_LOG_FILTER_BASELINE: {exc.message}") from None
 
     def database_url(self) -> str:
         """The SQLAlchemy URL in use: DATABASE_URL, or SQLite in the data dir."""

@@ -30,3 +30,14 @@ def test_trend_takes_a_window_and_refuses_a_bad_one() -> None:
                    "--since soon\n")
     assert "window 3m." in out
     assert "`--since`" in out and "soon" in out
+
+
+def test_the_time_to_drain_is_a_real_figure_from_the_pace_of_a_busy_connection() -> None:
+    out = run_demo("/advance 30m\n/kumo trend yahoo.com\n")
+    # 9 paths x min(100/s, connection_limit 10 x 30/min): 2,700/min once they resume
+    assert "allowed 2,700/min once the paths resume" in out
+    assert "one connection delivers about 30/min here (from the mean SMTP transaction time)" \
+        in out
+    assert "at least" not in out and "the most they could do" not in out
+    assert "*Time to drain* at the allowed rate: *33 min*" in out or \
+        "*Time to drain* at the allowed rate: *32 min*" in out

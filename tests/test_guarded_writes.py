@@ -14,6 +14,8 @@ from slack_bolt import BoltRequest
 
 from bot.adapters.kumomta.writer import KumoHttpWriter
 from bot.bootstrap import Demo, build_demo
+from bot.core.admin_writes import NIL_UUID
+from bot.core.answers import ErrorAnswer
 from bot.core.answers_guard import GuardAnswer
 from bot.core.audit import Actor
 from bot.core.errors import GuardRefused
@@ -130,6 +132,73 @@ def test_a_node_that_times_out_is_reported_unknown_then_reconciled(demo: Demo) -
     done = guarded.press(services, request.request_id, by=ALICE, what="agree")
     by_node = {o.node: o for o in done.outcomes}
     assert by_node["mta2"].status == "done" and "its list shows" in by_node["mta2"].detail
+    outcomes = [e for e in demo.storage.audit.recent(limit=200)
+                if e.phase == "outcome" and e.correlation_id == request.request_id
+                and e.nodes == ["mta2"]]
+    assert [e.outcome for e in reversed(outcomes)] == ["unknown", "ok"]
+
+
+YAHOO_SITE = "(mta5|mta6|mta7).am0.yahoodns.net"
+
+
+def test_suspend_path_on_a_path_in_the_metrics_waits_for_confirm(demo: Demo) -> None:
+    request = ask(demo.local.services, f"suspend-path ip-1 '{YAHOO_SITE}' --for 30m "
+                  "--reason test")
+    assert (request.decision, request.state) == ("confirm", "pending")
+    assert f"`ip-1->{YAHOO_SITE}@smtp_client`" in request.action
+
+
+@pytest.mark.parametrize(("words", "says"), [
+    (f"ip-9 '{YAHOO_SITE}'", "is reached from source(s) `ip-1`, `ip-2`, `ip-3`, not `ip-9`"),
+    ("ip-1 gmail-smtp-in.l.google.com", "has paths to `(alt1|alt2|alt3|alt4)?.gmail-smtp-in"),
+    ("ip-9 nowhere.example", "No node's metrics show source `ip-9` or site `nowhere.example`"),
+])
+def test_suspend_path_on_a_path_no_node_has_is_refused_saying_what_exists(
+        demo: Demo, words: str, says: str) -> None:
+    services = demo.local.services
+    answer = services.handle(f"suspend-path {words} --for 30m --reason test",
+                             RequestContext(actor=ALICE, transport="test", channel="C0INCIDENT"))
+    assert isinstance(answer, ErrorAnswer), answer
+    assert "No node's current metrics show the egress path" in answer.message
+    assert says in answer.message
+    decisions = [e for e in demo.storage.audit.recent(limit=200) if e.phase == "decision"]
+    assert decisions == []  # refused before the guard judged anything
+
+
+class _CancelAnswerLost(httpx.BaseTransport):
+    """A cancel reaches the node, but its answer never comes back (the write probe does)."""
+
+    def __init__(self, lost_on: str) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.lost_on = lost_on
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if (request.method == "DELETE" and request.url.port == httpx.URL(self.lost_on).port
+                and NIL_UUID not in request.content.decode()):
+            response.read()
+            raise httpx.ReadTimeout("no answer", request=request)
+        return response
+
+
+def test_a_cancel_whose_answer_is_lost_is_read_back_from_the_nodes_list(demo: Demo) -> None:
+    services = demo.local.services
+    assert services.writes is not None
+    for url in demo.park.node_urls.values():  # a hold made by hand on every node
+        httpx.post(url.rstrip("/") + "/api/admin/suspend/v1", timeout=5,
+                   json={"domain": "yahoo.com", "tenant": "acme", "reason": "by hand",
+                         "duration": "1h"})
+    holds = services.handle("holds yahoo.com", RequestContext(actor=ALICE, transport="test"))
+    hold = next(h for h in holds.holds if h.reason == "by hand")  # type: ignore[attr-defined]
+    services.writes = replace(services.writes, writer=KumoHttpWriter(
+        dict(demo.park.node_urls), transport=_CancelAnswerLost(demo.park.node_urls["mta2"])))
+    request = ask(services, f"cancel {hold.hold_id}")
+    done = guarded.press(services, request.request_id, by=ALICE, what="agree")
+    by_node = {o.node: o for o in done.outcomes}
+    assert by_node["mta2"].status == "done"
+    assert by_node["mta2"].detail == "its list no longer shows the entry: cancelled"
+    assert all(not [e for e in entries if e["reason"] == "by hand"]
+               for entries in listed(demo, "/api/admin/suspend/v1").values())
     outcomes = [e for e in demo.storage.audit.recent(limit=200)
                 if e.phase == "outcome" and e.correlation_id == request.request_id
                 and e.nodes == ["mta2"]]

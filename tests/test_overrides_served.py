@@ -53,3 +53,25 @@ def test_an_approved_override_is_served_and_the_simulator_obeys_it_once_tsa_lets
     assert throttled.max_message_rate == "1/minute"  # TSA wins
     demo.park.advance(timedelta(hours=1))  # TSA's throttle has ended; the bot's has not
     assert demo.park.path_limits("mta1", IP1).max_message_rate == "30/min"
+
+
+GMAIL_IP1 = "ip-1->(alt1|alt2|alt3|alt4)?.gmail-smtp-in.l.google.com@smtp_client"
+
+
+def test_the_demo_kumods_reload_the_served_overrides_by_themselves(tmp_path: Path) -> None:
+    demo = build_demo("healthy", workdir=tmp_path)
+    try:
+        services = demo.local.services
+        before = demo.park.path_limits("mta1", GMAIL_IP1).connection_limit
+        request = services.handle("shaping set gmail.com connection_limit=1 --source ip-1 "
+                                  "--for 1h", RequestContext(actor=Actor(id="U0ALICE"),
+                                                             transport="test"))
+        assert isinstance(request, GuardAnswer) and request.decision == "confirm"
+        guarded.press(services, request.request_id, by=Actor(id="U0ALICE"), what="agree")
+        demo.advance(timedelta(minutes=1))  # kumod's next reload of the extra file
+        assert before != 1
+        assert demo.park.path_limits("mta1", GMAIL_IP1).connection_limit == 1
+        demo.advance(timedelta(minutes=61))  # the override expired: the file no longer has it
+        assert demo.park.path_limits("mta1", GMAIL_IP1).connection_limit == before
+    finally:
+        demo.close()

@@ -40,6 +40,7 @@ class GuardAnswer(AnswerBase):
     approvals_needed: int = 0
     approvals: list[str] = Field(default_factory=list)
     override_required: bool = False
+    override_reason: str | None = Field(default=None, description="the approver's typed reason")
     expires: datetime
     outcomes: list[NodeOutcome] = Field(default_factory=list)
     note: str = ""

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from bot.core.answers import AnswerBase
+from bot.core.bot_holds import BotHoldInfo
 from bot.core.holds import Hold
 from bot.core.summary_provider import ProviderSummary
 from bot.core.summary_queue import ParkQueueSummary
@@ -43,6 +44,8 @@ class HoldsAnswer(AnswerBase):
     holds: list[Hold] = Field(default_factory=list)
     tsa_origins: dict[str, TsaOrigin] = Field(default_factory=dict)
     """The shaping rule behind each TSA hold, by hold id."""
+    bot_holds: dict[str, BotHoldInfo] = Field(default_factory=dict)
+    """The bot's own holds, by hold id, from its SQL record (who asked, approved, why)."""
 
 
 class TsaAnswer(AnswerBase):

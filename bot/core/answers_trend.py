@@ -16,6 +16,8 @@ class TrendAnswer(AnswerBase):
     domain: str
     scope_sentence: str
     since: timedelta
+    step: timedelta | None = None
+    """The points' spacing before the newest few (None: every sample, one a minute)."""
     points: list[TrendPoint]
     estimate: DrainEstimate
     limits: list[PathLimit]

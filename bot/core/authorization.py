@@ -9,9 +9,10 @@ applies one person's Confirm or Approve to it, checking every sign-off rule:
 - the approval is bound to the exact arguments (their digest must still match);
 - it expires; only a ``pending`` request can be agreed to.
 
-When enough people agreed, ``agree`` hands back an :class:`Authorization`.  That is
-the only way to make one: its constructor checks a seal private to this module, and
-every ``MtaWriter`` method requires it.
+When enough people agreed, ``agree`` hands back an :class:`Authorization`; for what
+a request that ran implies later (a log filter's revert, a hold re-applied after a
+restart), ``follow_up`` does.  Those are the only ways to make one: its constructor
+checks a seal private to this module, and every ``MtaWriter`` method requires it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Literal
 
 import orjson
 
+from bot.core.answers_guard import GuardReason
 from bot.core.errors import GuardRefused
 from bot.core.models import Model
 
@@ -59,6 +61,9 @@ class PendingAction(Model):
     expires: datetime
     channel: str | None = None
     message_ts: str | None = None
+    reasons: tuple[GuardReason, ...] = ()
+    """The guard's reasons when it was asked (the card keeps them after it ran or expired)."""
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,15 @@ def agree(pending: PendingAction, *, by: str, approvers: Collection[str], now: d
     if len(approvals) < pending.approvals_needed:
         return Agreement(approvals, None)
     return Agreement(approvals, _authorize(pending, approvals))
+
+
+def follow_up(pending: PendingAction) -> Authorization:
+    """The authority for what an agreed request implies later (a log filter's revert, a hold
+    re-applied after a kumod restart): only a request that ran carries it."""
+    if pending.status != "done":
+        raise GuardRefused(f"Request {pending.request_id[:12]} is {pending.status}, not done: "
+                           "nothing follows from it.")
+    return _authorize(pending, pending.approvals or (pending.requester,))
 
 
 def _authorize(pending: PendingAction, agreed: tuple[str, ...]) -> Authorization:

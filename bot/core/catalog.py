@@ -242,7 +242,7 @@ _SPECS: tuple[VerbSpec, ...] = (
     VerbSpec(
         name="log-filter", usage=("log-filter FILTER --for DUR",),
         summary="diagnostic log filter with automatic revert",
-        action_class="change up to 60 min, dangerous beyond", available=False,
+        action_class="change up to 60 min, dangerous beyond", available=True,
         args=(ArgSpec(field="filter", metavar="FILTER", required=True),), flags=(_FOR,),
     ),
     VerbSpec(
@@ -277,7 +277,7 @@ _SPECS: tuple[VerbSpec, ...] = (
         usage=('incident start "TITLE" [--domain D]... [--channel]', "incident note TEXT",
                "incident status", "incident resolve", "incident list"),
         summary="open, annotate, resolve and list incidents",
-        action_class="change (records only)", available=False,
+        action_class="change (records only)", available=True,
         args=(ArgSpec(field="action", metavar="start|note|status|resolve|list", required=True,
                       choices=("start", "note", "status", "resolve", "list")),
               ArgSpec(field="text", metavar="TEXT", rest=True)),
@@ -288,7 +288,7 @@ _SPECS: tuple[VerbSpec, ...] = (
     VerbSpec(
         name="playbook", usage=("playbook list", "playbook start NAME [DOMAIN]", "playbook runs"),
         summary="guided runs of a method, one step at a time",
-        action_class="read / change (records only)", available=False,
+        action_class="read / change (records only)", available=True,
         args=(ArgSpec(field="action", metavar="list|start|runs", required=True,
                       choices=("list", "start", "runs")),
               ArgSpec(field="name", metavar="NAME", kind=Kind.NAME),
@@ -296,7 +296,7 @@ _SPECS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         name="postmortem", usage=("postmortem [INCIDENT]",), action_class="read",
-        summary="render the post-mortem and post it", available=False,
+        summary="render the post-mortem and post it", available=True,
         args=(ArgSpec(field="target", metavar="INCIDENT", kind=Kind.NAME),),
     ),
 )

@@ -34,6 +34,7 @@ from bot.core.command_values import check_value
 from bot.core.commands_write import (
     Bounce,
     Cancel,
+    LogFilter,
     Rebind,
     ShapingSet,
     Suspend,
@@ -49,7 +50,8 @@ from bot.core.models import Model
 __all__ = [
     "CATALOG", "Audit", "Auth", "Blocklists", "Command", "Diagnose", "Doctor", "Explain",
     "Health", "Help", "HelpSection", "HelpText",
-    "Holds", "Log", "Providers", "Queue", "Responses", "Trend", "Tsa", "VerbSpec", "Who", "bind",
+    "Holds", "Incident", "Log", "Playbook", "Postmortem", "Providers", "Queue", "Responses",
+    "Trend", "Tsa", "VerbSpec", "Who", "bind",
     "command_to_dict",
     "format_duration", "help_text", "normalise", "parse", "parse_duration", "tokenise", "usage",
 ]
@@ -219,11 +221,61 @@ class Auth(_CommandModel):
     domain: str
 
 
+class Incident(_CommandModel):
+    """``incident start "TITLE" [--domain D]... [--channel]`` / ``note TEXT`` / ``status`` /
+    ``resolve`` / ``list``."""
+
+    verb: Literal["incident"] = "incident"
+    action: Literal["start", "note", "status", "resolve", "list"]
+    text: str | None = None
+    domains: tuple[str, ...] = ()
+    channel: bool = False
+
+    @model_validator(mode="after")
+    def _fits_the_action(self) -> Incident:
+        if self.action in ("start", "note") and not (self.text or "").strip():
+            what = '"TITLE"' if self.action == "start" else "TEXT"
+            raise ValueError(f"`incident {self.action}` needs {what}.")
+        if self.action not in ("start", "note") and self.text:
+            raise ValueError(f"`incident {self.action}` takes no text (got `{echo(self.text)}`).")
+        if self.action != "start" and (self.domains or self.channel):
+            raise ValueError("`--domain` and `--channel` only work with `incident start`.")
+        return self
+
+
+class Playbook(_CommandModel):
+    """``playbook list`` / ``playbook start NAME [DOMAIN]`` / ``playbook runs``."""
+
+    verb: Literal["playbook"] = "playbook"
+    action: Literal["list", "start", "runs"]
+    name: str | None = None
+    domain: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_the_action(self) -> Playbook:
+        if self.action == "start" and not self.name:
+            raise ValueError("`playbook start` needs the playbook's NAME "
+                             "(`/kumo playbook list` shows them).")
+        if self.action != "start" and (self.name or self.domain):
+            raise ValueError(f"`playbook {self.action}` takes no arguments.")
+        return self
+
+
+class Postmortem(_CommandModel):
+    """``postmortem [INCIDENT]``: without an id, the incident of the channel."""
+
+    verb: Literal["postmortem"] = "postmortem"
+    target: str | None = None
+
+
 Command = Annotated[
     Help | Queue | Providers | Holds | Tsa | Health | Doctor | Log | Responses | Explain | Audit
     | Diagnose | Trend | Suspend | SuspendPath | Cancel | Bounce | ShapingSet | Rebind | Xfer | Who
+    | LogFilter
     | Blocklists
-    | Auth,
+    | Auth | Incident
+    | Playbook
+    | Postmortem,
     Field(discriminator="verb"),
 ]
 """Every command this release answers; ``verb`` tells them apart."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
+from bot.core.env_filter import check_env_filter
 from bot.core.models import Model
 
 
@@ -120,8 +121,21 @@ class Xfer(_Write):
     reason: str | None = None
 
 
+class LogFilter(_Write):
+    """``log-filter FILTER --for DUR``: it reverts to ``KUMO_LOG_FILTER_BASELINE`` by itself."""
+
+    verb: Literal["log-filter"] = "log-filter"
+    filter: str
+    duration: timedelta | None = None
+
+    @field_validator("filter")
+    @classmethod
+    def _env_filter(cls, value: str) -> str:
+        return check_env_filter(value)  # a UserInputError naming what is wrong, and an example
+
+
 WRITE_VERBS = frozenset({"suspend", "suspend-path", "cancel", "bounce", "shaping", "rebind",
-                         "xfer"})
+                         "xfer", "log-filter"})
 """The write verbs this release answers (through the guard)."""
 
-WriteCommand = Suspend | SuspendPath | Cancel | Bounce | ShapingSet | Rebind | Xfer
+WriteCommand = Suspend | SuspendPath | Cancel | Bounce | ShapingSet | Rebind | Xfer | LogFilter

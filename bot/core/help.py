@@ -33,11 +33,13 @@ def _entry(spec: VerbSpec) -> str:
 def help_text(topic: str | None) -> HelpText:
     """The verbs with their class (no topic), or one verb's usage, class and flags."""
     if topic is None:
+        planned = tuple(_entry(spec) for spec in CATALOG.values() if not spec.available)
         return HelpText(title="kumo-bot commands", sections=(
             HelpSection(heading="Available now", lines=tuple(
                 _entry(spec) for spec in CATALOG.values() if spec.available)),
-            HelpSection(heading="Designed, not in this version yet", lines=tuple(
-                _entry(spec) for spec in CATALOG.values() if not spec.available)),
+            # Only while some designed verb is not shipped: no empty heading.
+            *((HelpSection(heading="Designed, not in this version yet", lines=planned),)
+              if planned else ()),
             HelpSection(heading="Good to know", lines=(
                 f"Write {GENERAL_USAGE}; `/kumo help VERB` shows a verb's flags.",
                 "Every verb accepts `--incident ID` to file the command under that incident.",

@@ -48,23 +48,16 @@ _BY_LABEL = {
     "disk_free_percent": ("disk_free_percent", "name"),
 }
 _PLAIN = {"memory_usage", "memory_limit"}
+_LATENCY = "deliver_message_latency_rollup"
+"""SMTP transactions and the seconds they took (its ``_count`` and ``_sum``): how fast
+one busy connection delivers, whatever the traffic (``trend.delivery_pace``)."""
 _CLIENT = "smtp_client:"
 CAMPAIGN_SEPARATOR = "\t"  # between tenant and campaign: neither kumod name holds a tab
 
 HISTORY_METRICS = frozenset(
-    {*_BY_SERVICE, *_BY_LABEL, *_PLAIN, "scheduled_by_tenant_campaign"}
+    {*_BY_SERVICE, *_BY_LABEL, *_PLAIN, "scheduled_by_tenant_campaign", _LATENCY}
 )
 """The metric families the sampler asks each node for."""
-
-
-def series_values(samples: Iterable[MetricSample]) -> dict[SeriesKey, float]:
-    """One node's ``/metrics`` samples -> the values the history keeps, by series."""
-    out: dict[SeriesKey, float] = {}
-    for sample in samples:
-        key = _series_key(sample)
-        if key is not None:
-            out[key] = out.get(key, 0.0) + float(sample.value)
-    return out
 
 
 def _series_key(sample: MetricSample) -> SeriesKey | None:
@@ -85,7 +78,23 @@ def _series_key(sample: MetricSample) -> SeriesKey | None:
         return "tenant_campaign", f"{tenant}{CAMPAIGN_SEPARATOR}{campaign}"
     if name in _PLAIN and not labels:
         return name, ""
+    if name.startswith(_LATENCY) and labels.get("service") == _CLIENT[:-1]:
+        return _LATENCY_SERIES.get(name[len(_LATENCY):])
     return None
+
+
+_LATENCY_SERIES = {"_count": ("smtp_transactions", ""), "_sum": ("smtp_ms", "")}
+
+
+def series_values(samples: Iterable[MetricSample]) -> dict[SeriesKey, float]:
+    """One node's ``/metrics`` samples -> the values the history keeps, by series."""
+    out: dict[SeriesKey, float] = {}
+    for sample in samples:
+        key = _series_key(sample)
+        if key is not None:
+            scale = 1000.0 if key[0] == "smtp_ms" else 1.0  # stored whole: milliseconds
+            out[key] = out.get(key, 0.0) + float(sample.value) * scale
+    return out
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ def _order_chars(lhs: str, rhs: str) -> int:
     return 1 if lhs.isalnum() else -1
 
 
+@lru_cache(maxsize=32768)  # sorts compare the same names on every node, question after question
 def natural_cmp(left: str, right: str) -> int:
     """lexicmp ``natural_lexical_cmp``: ``a2`` < ``a10``, case-insensitive, then exact.
 

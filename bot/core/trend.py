@@ -34,6 +34,16 @@ class TrendPoint(Model):
     minutes: float = 0.0  # since the point before (0 for the first)
 
 
+class BotOverride(Model):
+    """One of the bot's own shaping overrides (the guard's ``shaping set``) that a path's
+    allowed rate counts."""
+
+    key: str
+    value: str
+    expires: datetime | None = None
+    reason: str | None = None
+
+
 class PathLimit(Model):
     """One egress path on one node, with the shaping that will hold when it can send."""
 
@@ -45,6 +55,8 @@ class PathLimit(Model):
     connection_limit: int | None = None
     limit_origin: str | None = None
     suspended_until: datetime | None = None
+    bot_overrides: tuple[BotOverride, ...] = ()
+    """The bot's own overrides in force on this path then (the allowed rate counts them)."""
 
 
 class DrainEstimate(Model):
@@ -125,6 +137,39 @@ def per_connection_pace(snapshots: Sequence[Snapshot]) -> float | None:
     return sent / connection_minutes if connection_minutes > 0 and sent > 0 else None
 
 
+def delivery_pace(snapshots: Sequence[Snapshot]) -> float | None:
+    """Messages one busy connection delivers a minute: a minute over the mean time an SMTP
+    transaction took between the snapshots (kumod's ``deliver_message_latency_rollup``).
+    Unlike ``per_connection_pace`` it does not fall when connections idle between
+    messages, as they do under light traffic."""
+    last: dict[str, Snapshot] = {}
+    count = millis = 0.0
+    for snap in sorted(snapshots, key=lambda s: (s.at, s.node)):
+        before = last.get(snap.node)
+        last[snap.node] = snap
+        if before is None:
+            continue
+        count += counter_delta(before.values.get(("smtp_transactions", "")),
+                               snap.values.get(("smtp_transactions", "")))
+        millis += counter_delta(before.values.get(("smtp_ms", "")),
+                                snap.values.get(("smtp_ms", "")))
+    return 60_000 * count / millis if count > 0 and millis > 0 else None
+
+
+PACE_KINDS = frozenset({"delivered", "connections", "smtp_transactions", "smtp_ms"})
+"""The series ``connection_pace`` reads."""
+
+
+def connection_pace(snapshots: Sequence[Snapshot]) -> tuple[float | None, str]:
+    """The pace of one busy connection and how it was measured: from the SMTP transaction
+    times when the history has them, else as seen over the open connections."""
+    pace = delivery_pace(snapshots)
+    if pace is not None:
+        return pace, "from the mean SMTP transaction time"
+    pace = per_connection_pace(snapshots)
+    return pace, "as seen over the open connections" if pace is not None else ""
+
+
 def _path_rate(limit: PathLimit, pace: float | None,
                rate_per_second: Mapping[str, float]) -> float | None:
     """Messages a minute one path may send: the smaller of its two bounds we can read."""
@@ -143,7 +188,8 @@ def _ceiling_only(limits: Sequence[PathLimit], pace: float | None) -> bool:
 
 def drain_estimate(points: Sequence[TrendPoint], limits: Sequence[PathLimit], *,
                    now: datetime, pace: float | None,
-                   rate_per_second: Mapping[str, float]) -> DrainEstimate:
+                   rate_per_second: Mapping[str, float], pace_source: str = ""
+                   ) -> DrainEstimate:
     """Arriving, draining and allowed rates of the scope, and the times to empty it."""
     queued = points[-1].queued if points else 0
     recent = list(points[1:])[-RATE_WINDOW:]
@@ -186,7 +232,7 @@ def drain_estimate(points: Sequence[TrendPoint], limits: Sequence[PathLimit], *,
     return DrainEstimate(
         queued=queued, arriving_per_min=arriving, draining_per_min=draining,
         allowed_per_min=allowed,
-        allowed_basis=_basis(limits, pace) if allowed is not None else "",
+        allowed_basis=_basis(limits, pace, pace_source) if allowed is not None else "",
         per_connection_pace=pace, resume_at=resume_at, paths=len(limits),
         suspended_paths=len(suspended), drain_observed=drain_observed,
         drain_allowed=drain_allowed, growing_faster_than_allowed=growing, notes=tuple(notes),
@@ -194,7 +240,7 @@ def drain_estimate(points: Sequence[TrendPoint], limits: Sequence[PathLimit], *,
     )
 
 
-def _basis(limits: Sequence[PathLimit], pace: float | None) -> str:
+def _basis(limits: Sequence[PathLimit], pace: float | None, pace_source: str = "") -> str:
     first = limits[0]
     same = all((lim.max_message_rate, lim.connection_limit)
                == (first.max_message_rate, first.connection_limit) for lim in limits)
@@ -209,10 +255,26 @@ def _basis(limits: Sequence[PathLimit], pace: float | None) -> str:
         text = f"{len(limits)} paths with their own limits"
     if pace is not None:
         text += f"; one connection delivers about {pace:,.0f}/min here"
+        if pace_source:
+            text += f" ({pace_source})"
     elif _ceiling_only(limits, pace):
         text += ("; connection_limit bounds them too, at a pace per connection not seen in "
                  "the history, so this is the most they could do")
     return text
+
+
+def counted_overrides(limits: Sequence[PathLimit]) -> list[tuple[BotOverride, list[str]]]:
+    """The bot's own overrides the allowed rate counts, each with the sources it sets."""
+    found: dict[BotOverride, set[str]] = {}
+    for lim in limits:
+        for override in lim.bot_overrides:
+            found.setdefault(override, set()).add(lim.source)
+    return [(o, sorted(found[o])) for o in sorted(found, key=lambda o: (o.key, o.value))]
+
+
+def override_words(override: BotOverride, sources: Sequence[str]) -> str:
+    """``max_message_rate=30/min on ip-1``: one counted override, without its time."""
+    return f"{override.key}={override.value} on {', '.join(sources)}"
 
 
 def sparkline(values: Sequence[float]) -> str:

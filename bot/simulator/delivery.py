@@ -39,6 +39,7 @@ def deliver_round(node: NodeState, rnd: int, t0: int) -> Published:
         if rq.connections == 0:
             rq.connections_total += conns
         rq.connections = conns
+        rq.busy_connections = max(rq.busy_connections, conns)
         slots = math.ceil(budget / conns)
         start = t0 + rnd * ROUND_NS
         for conn in range(conns):
@@ -79,6 +80,7 @@ def _attempt(node: NodeState, rq: ReadyQueue, when: int, session: str,
     mx = domain.mx[node.rng.randrange(len(domain.mx))]
     ctx = Delivery(rq.name, rq.pool, rq.source, source_ip, (f"{mx.host}.", mx.ip),
                    rq.provider, session, tls=True)
+    node.smtp_attempts += 1  # one SMTP transaction on the session, whatever its answer
     rule = node.world.receivers.pick(rq, node=node.name, domain=sq.domain, tenant=sq.tenant,
                                      minute=node.minute)
     if rule is None:

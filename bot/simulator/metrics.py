@@ -20,6 +20,7 @@ HELP = {
     "connection_count_by_provider": "number of active connections",
     "connection_count_by_provider_and_pool": "number of active connections",
     "delayed_due_to_ready_queue_full": "Number of times a message was delayed due to the corresponding ready queue being full.",  # noqa: E501
+    "deliver_message_latency_rollup": "how long a deliver_message call takes for a given protocol",
     "disk_free_bytes": "number of available bytes in a monitored location",
     "disk_free_inodes": "number of available inodes in a monitored location",
     "disk_free_inodes_percent": "percentage of available inodes in a monitored location",

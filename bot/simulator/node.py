@@ -73,6 +73,7 @@ class NodeState:
         self.minute = 0
         self.t0 = online_since_ns
         self.received = self.denied = self.over_limit_count = self.low_count = 0
+        self.smtp_attempts = 0  # deliver_message calls (deliver_message_latency_rollup)
         self.health = Health(spec.memory_ratio, spec.disk_free_percent, False, 0)
         self.memory_usage = int(spec.memory_limit * spec.memory_ratio)
         self.pending: list[tuple[int, dict[str, Any]]] = []
@@ -102,12 +103,17 @@ class NodeState:
 
     def end_minute(self, t_end: int) -> None:
         for rq in self.ready.values():
-            idle = rq.count == 0 or self.holds.ready_suspended(rq.name, t_end)
-            if idle:
-                rq.connections = 0
+            suspended = self.holds.ready_suspended(rq.name, t_end)
+            if rq.count == 0 or suspended:
                 rq.limited_since_ns = None
             elif rq.connections >= self.limits(rq).connection_limit:
                 rq.limited_since_ns = rq.limited_since_ns or self.t0
+            # What a scrape between two minutes sees: a connection that carried mail this
+            # minute waits out its idle timeout (60 s) for more, so it is still open even
+            # when the ready queue emptied; a suspended path closes its connections, and
+            # one that sent nothing all minute has none left.
+            rq.connections = 0 if suspended else rq.busy_connections
+            rq.busy_connections = 0
         jitter = 1 + self.rng.uniform(-0.01, 0.01)
         self.memory_usage = int(self.spec.memory_limit * self.health.memory_ratio * jitter)
         if self.health.memory_ratio >= 1:
@@ -122,19 +128,22 @@ class NodeState:
         self.version += 1
 
     def restart(self, now_ns: int) -> None:
-        """A kumod restart: holds forgotten, counters back to zero, a new log segment.
+        """A kumod restart: holds and the admin log filter forgotten, counters back to zero,
+        a new log segment.
 
         Spooled messages survive: whatever sat in ready queues is enumerated
         back into its scheduled queue. TSA's replay (the caller's job) then
         re-creates TSA's holds with new ids.
         """
         self.holds.clear()
+        self.diagnostic_filter = None  # back to the configured filter: the admin one is gone
         for rq in self.ready.values():
             self.drain_ready(rq.name)
             rq.reset_counters()
         for sq in self.scheduled.values():
             sq.delayed_full = 0
         self.received = self.denied = self.over_limit_count = self.low_count = 0
+        self.smtp_attempts = 0
         self.online_since_ns = now_ns
         self.log.close()
         self.log.mark_all_read_only()

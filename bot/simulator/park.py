@@ -13,6 +13,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -70,6 +71,8 @@ class SimulatedPark:
                          for name in self._nodes}
         self._servers[TSA_NAME] = SimServer(TSA_NAME, tsa_route(self), auth, tsa_sockets(self),
                                             now=now)
+        self._overrides_url: str | None = None  # an `extra_files` URL kumod reloads
+        self._overrides_seen: tuple[int, str] | None = None  # (minute, text) last loaded
         self._ticker = threading.Thread(target=self._tick, name="sim-ticker", daemon=True)
         self._ticker.start()
 
@@ -128,6 +131,32 @@ class SimulatedPark:
         """Move the clock forward and run the timeline up to the new time."""
         self.clock.advance(delta)
         self.sync()
+        self.refresh_overrides()
+
+    def follow_overrides(self, url: str) -> None:
+        """Load the override file at `url` now and again each simulated minute, as kumod's
+        shaping setup reloads a URL in `extra_files` (loaded before TSA's file)."""
+        self._overrides_url = url
+        self._overrides_seen = None
+        self.refresh_overrides()
+
+    def refresh_overrides(self) -> None:
+        """Reload the followed override file once per simulated minute (never under the lock:
+        the file's server may be busy); a failed fetch keeps the last good file, as kumod."""
+        url = self._overrides_url
+        minute = self.clock.now_ns() // NS_PER_MIN
+        if url is None or (self._overrides_seen is not None
+                           and self._overrides_seen[0] == minute):
+            return
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - loopback URL
+                text = answer.read().decode()
+        except OSError as exc:
+            _log.warning("simulated kumod could not reload %s: %s", url, exc)
+            return
+        if self._overrides_seen is None or self._overrides_seen[1] != text:
+            self.load_shaping_overrides(text)
+        self._overrides_seen = (minute, text)
 
     def load_shaping_overrides(self, text: str) -> int:
         """Load an extra override file before TSA's, as kumod's policy would (TSA still wins)."""
@@ -205,5 +234,6 @@ class SimulatedPark:
         while not self.stopping.wait(0.2):
             try:
                 self.sync()
+                self.refresh_overrides()
             except Exception:  # noqa: BLE001 - keep the park's clock running; the error is logged
                 _log.exception("simulated park failed to run its timeline")

@@ -88,7 +88,8 @@ class ReadyQueue:
     fail: int = 0
     connections_total: int = 0
     ready_full: int = 0
-    connections: int = 0
+    connections: int = 0  # the `connection_count` gauge: open now
+    busy_connections: int = 0  # the most that carried mail this minute (see end_minute)
     limited_since_ns: int | None = None
     accumulators: dict[int, float] = field(default_factory=lambda: defaultdict(float))
 
@@ -129,7 +130,7 @@ class ReadyQueue:
 
     def reset_counters(self) -> None:
         self.delivered = self.transfail = self.fail = self.connections_total = 0
-        self.ready_full = self.connections = 0
+        self.ready_full = self.connections = self.busy_connections = 0
         self.limited_since_ns = None
 
 

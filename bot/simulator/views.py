@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.simulator.metrics import Registry
+from bot.simulator.metrics import BUCKETS, Registry
 from bot.simulator.node import NodeState
 from bot.simulator.queues import RETRY_INTERVAL_MIN
 from bot.simulator.wire import NS_PER_MIN, NS_PER_S, format_duration, rfc3339, spool_id
@@ -107,6 +107,14 @@ def _system(reg: Registry, node: NodeState) -> None:
     for pool, size in (("localset", 8), ("logging", 1)):
         reg.family("thread_pool_size", "gauge", kumo=False).add(size, pool=pool)
         reg.family("thread_pool_parked", "gauge", kumo=False).add(size // 2, pool=pool)
+    # One SMTP transaction occupies its connection 60 / per_connection_per_minute seconds:
+    # the pace a busy connection keeps (delivery.py), as kumod's latency histogram shows it.
+    attempts = node.smtp_attempts
+    each = 60 / node.world.scenario.per_connection_per_minute
+    hist = reg.family("deliver_message_latency_rollup", "histogram", kumo=False)
+    hist.histograms[(("service", "smtp_client"),)] = (
+        [attempts if each <= bound else 0 for bound in BUCKETS] + [attempts],
+        round(attempts * each, 6))
     saves = node.received
     hist = reg.family("message_save_latency", "histogram", kumo=False)
     shares = (0.41, 0.72, 0.9, 0.97, 0.99, 1, 1, 1, 1, 1, 1, 1)

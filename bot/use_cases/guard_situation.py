@@ -4,7 +4,7 @@ changes and the blast radius of a bounce (DESIGN 5).  Reads only."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,8 @@ from bot.core.effective_shaping import (
     effective_value,
     limit_magnitude,
 )
-from bot.core.errors import BotError, NotFound, UserInputError
+from bot.core.egress_paths import missing_path, sources_to_site
+from bot.core.errors import BotError, NotFound, UpstreamUnavailable, UserInputError
 from bot.core.guard import ReplyEvidence, Situation
 from bot.core.holds import Hold, collect_holds, holds_in_scope
 from bot.core.logquery import LogQuery
@@ -34,6 +35,7 @@ from bot.core.models import MetricSample, TsaOverride
 from bot.core.queuenames import criteria_match, parse_scheduled_queue, split_ready_queue
 from bot.core.scope import Scope
 from bot.ports import MtaReader
+from bot.use_cases.path_reads import current_paths
 from bot.use_cases.summaries import _collect, resolve_scope
 
 if TYPE_CHECKING:
@@ -52,6 +54,22 @@ def scope_key(command: WriteCommand) -> str:
         case Cancel():
             return f"hold:{command.hold}"
     return "park"
+
+
+def check_path_exists(svc: Services, command: SuspendPath) -> None:
+    """Refuse a ``suspend-path`` whose path no node's current metrics show (kumod would take
+    any name and suspend nothing), saying which sources or sites do exist."""
+    now = current_paths(svc)
+    if not now.answered:
+        raise UpstreamUnavailable(
+            "No node answered, so I cannot check that the egress path exists; nothing was "
+            "asked for.", hint="; ".join(f"{f.node}: {f.detail}" for f in now.failures))
+    problem = missing_path(command.source, command.site, now.paths)
+    if problem is not None:
+        raise NotFound(f"No node's current metrics show the egress path "
+                       f"`{command.queue_name}`. {problem}{now.unheard}",
+                       hint="`/kumo queue DOMAIN` lists a domain's egress paths; write "
+                       "`/kumo suspend-path SOURCE SITE --for DUR --reason R` with one of them.")
 
 
 def command_scope(svc: Services, command: WriteCommand) -> Scope | None:
@@ -86,17 +104,44 @@ def gather(svc: Services, command: WriteCommand, *, scope: Scope | None,
 
 
 def shaping_sources(command: ShapingSet, tsa: Sequence[TsaOverride],
-                    holds: Sequence[Hold]) -> list[str]:
-    """The egress sources an override applies to: ``--source``, else the domain's known paths."""
+                    holds: Sequence[Hold], metric_sources: Iterable[str] = (), *,
+                    unheard: str = "") -> list[str]:
+    """The egress sources an override applies to: ``--source``, else the domain's known paths
+    (its site's paths in the nodes' metrics, TSA's overrides on it, its suspended paths)."""
     if command.source:
         return [command.source]
-    found = {o.source for o in tsa if o.domain == command.domain}
+    found = set(metric_sources)
+    found |= {o.source for o in tsa if o.domain == command.domain}
     found |= {split_ready_queue(h.name).source for h in holds
               if h.kind == "suspend-path" and h.name}
     if not found:
-        raise UserInputError(f"I see no egress path of {command.domain} to override.",
+        raise UserInputError(f"I see no egress path of {command.domain} to override.{unheard}",
                              hint="Name the egress source: `--source S`.")
     return sorted(found)
+
+
+def override_sources(svc: Services, command: ShapingSet, scope: Scope,
+                     tsa: Sequence[TsaOverride], holds: Sequence[Hold]) -> list[str]:
+    """:func:`shaping_sources`, with the site's egress paths read from the nodes' metrics now
+    when no ``--source`` is given."""
+    if command.source:
+        return [command.source]
+    now = current_paths(svc)
+    if not now.answered and not tsa and not holds:
+        raise UpstreamUnavailable(
+            f"No node answered, so I cannot find the egress paths of {command.domain}; "
+            "nothing was asked for.", hint="; ".join(f"{f.node}: {f.detail}" for f in now.failures))
+    return shaping_sources(command, tsa, holds, sources_to_site(now.paths, scope.site),
+                           unheard=now.unheard)
+
+
+def sources_now(svc: Services, command: ShapingSet) -> list[str]:
+    """The sources ``command`` would override now (what its card and its run name)."""
+    scope = command_scope(svc, command)
+    assert scope is not None  # a shaping command always names a domain
+    answer, _, tsa = _collect(svc, None)
+    holds = holds_in_scope(collect_holds(answer.results, tsa, svc.clock.now()), scope)
+    return override_sources(svc, command, scope, tsa.overrides, holds)
 
 
 def effective_for(svc: Services, command: ShapingSet, scope: Scope,
@@ -114,7 +159,7 @@ def effective_for(svc: Services, command: ShapingSet, scope: Scope,
     found = [effective_value(command.key, Path(scope.domain, scope.site, source,
                                                tuple(m.host for m in scope.mx)),
                              base_texts=texts, bot=mine, tsa=theirs, now=now)
-             for source in shaping_sources(command, tsa, holds)]
+             for source in override_sources(svc, command, scope, tsa, holds)]
     raising = [e for e in found if e.compare(command.value) > 0]
     with_tsa = [e for e in raising if e.tsa is not None]
     return (with_tsa or raising or found)[0]

@@ -19,12 +19,20 @@ from typing import TYPE_CHECKING, Any, Literal
 from bot.core.answers_guard import GuardAnswer, GuardReason
 from bot.core.audit import Actor, AuditEvent, Outcome
 from bot.core.authorization import PendingAction, PendingStatus, agree, args_digest
-from bot.core.commands_write import WriteCommand
+from bot.core.commands_write import LogFilter, SuspendPath, WriteCommand
 from bot.core.errors import GuardRefused, NotFound
 from bot.core.guard import Verdict, judge
 from bot.core.guard_file import GuardRules
 from bot.core.jobs import Job
-from bot.ports import AuditLog, Clock, GuardedRecords, JobQueue, MtaWriter
+from bot.ports import (
+    AuditLog,
+    Clock,
+    FollowUpRecords,
+    GuardedRecords,
+    GuardNotifier,
+    JobQueue,
+    MtaWriter,
+)
 from bot.use_cases import guard_situation, write_actions
 
 if TYPE_CHECKING:
@@ -43,6 +51,8 @@ class WriteSetup:
     rules: GuardRules
     approvers: frozenset[str]
     jobs: JobQueue | None = None
+    follow_ups: FollowUpRecords | None = None  # log filters to revert, restarts noticed
+    log_filter_baseline: str = "kumod=info"  # KUMO_LOG_FILTER_BASELINE
 
 
 def _setup(svc: Services) -> WriteSetup:
@@ -68,6 +78,8 @@ def request_write(svc: Services, command: WriteCommand, command_text: str,
                   ctx: RequestContext, base: dict[str, Any]) -> GuardAnswer:
     """Judge a write and keep it waiting for Confirm or sign-off (or refuse it)."""
     setup = _setup(svc)
+    if isinstance(command, SuspendPath):  # before any guard: the path must exist
+        guard_situation.check_path_exists(svc, command)
     verdict, key = _verdict(svc, setup, command)
     if verdict.decision == "refuse":
         raise GuardRefused(verdict.reasons[0].text, hint=verdict.instead)
@@ -82,6 +94,7 @@ def request_write(svc: Services, command: WriteCommand, command_text: str,
         fingerprint=verdict.fingerprint, approvals_needed=verdict.approvers_needed,
         override_required=verdict.override_reason_required, created=now,
         expires=now + setup.rules.approval_ttl, channel=ctx.channel,
+        reasons=_reasons(verdict), warnings=verdict.warnings,
     )
     setup.records.add(pending, scope=key)
     if setup.jobs is not None:
@@ -152,9 +165,37 @@ def press(svc: Services, request_id: str, *, by: Actor, what: Press,
     final = "done" if all(o.status == "done" for o in outcomes) else "partial"
     setup.records.transition(request_id, old="executing", new="done", now=svc.clock.now())
     lines = ", ".join(f"{o.node}: {o.status}" for o in outcomes)
+    then = ""
+    if isinstance(command, LogFilter) and command.duration is not None:
+        then = (f" It reverts to `{setup.log_filter_baseline}` at "
+                f"{svc.clock.now() + command.duration:%H:%M} UTC.")
     return _answer(pending.model_copy(update={"status": "done"}), base, state=final,
                    outcomes=outcomes, note=f"Ran after <@{by.id}>'s "
-                   f"{'confirm' if pending.decision == 'confirm' else 'approval'}: {lines}.")
+                   f"{'confirm' if pending.decision == 'confirm' else 'approval'}: {lines}."
+                   + then)
+
+
+def override_needed(svc: Services, request_id: str, *, by: Actor) -> GuardAnswer | None:
+    """The request's card when ``by``'s Approve needs a typed override reason (Slack opens a
+    modal for it), else None.  Raises ``GuardRefused`` when ``by`` could not approve anyway."""
+    setup = _setup(svc)
+    pending = setup.records.get(request_id)
+    if pending is None:
+        raise NotFound("That request no longer exists.")
+    if pending.decision != "sign-off" or not pending.override_required:
+        return None
+    now = svc.clock.now()
+    try:  # the same checks as the approval itself (pure: nothing is recorded)
+        agree(pending, by=by.id, approvers=setup.approvers, now=now, override_reason="-")
+    except GuardRefused as exc:
+        _audit(svc, by, pending, "approval", "refused", exc.message)
+        raise
+    return _answer(pending, {"command": pending.command_text, "generated_at": now})
+
+
+def card_posted(svc: Services, request_id: str, *, channel: str, ts: str) -> None:
+    """Remember where the request's card is (the expiry job updates it in place)."""
+    _setup(svc).records.set_card(request_id, channel=channel, ts=ts)
 
 
 def expire(svc: Services, request_id: str) -> GuardAnswer | None:
@@ -175,7 +216,8 @@ def expire_pending(records: GuardedRecords, audit: AuditLog, clock: Clock,
         at=now, actor=Actor(id="kumo-bot", name="scheduler"), transport="guard",
         command_text=pending.command_text, parsed=pending.args,
         action_class=pending.action_class, phase="approval", outcome="refused",
-        detail="expired", correlation_id=pending.request_id, channel=pending.channel))
+        detail="expired", correlation_id=pending.request_id, channel=pending.channel,
+        incident_id=_incident_of(pending)))
     minutes = int((pending.expires - pending.created) / timedelta(minutes=1))
     return _answer(pending.model_copy(update={"status": "expired"}),
                    {"command": pending.command_text, "generated_at": now},
@@ -186,7 +228,14 @@ def _intent(by: Actor, pending: PendingAction) -> AuditEvent:
     return AuditEvent(at=pending.created, actor=by, transport="guard",
                       command_text=pending.command_text, parsed=pending.args,
                       action_class=pending.action_class, phase="intent",
-                      correlation_id=pending.request_id, channel=pending.channel)
+                      correlation_id=pending.request_id, channel=pending.channel,
+                      incident_id=_incident_of(pending))
+
+
+def _incident_of(pending: PendingAction) -> str | None:
+    """The incident the request was filed under (its channel's, or ``--incident``)."""
+    found = pending.args.get("incident")
+    return found if isinstance(found, str) else None
 
 
 def _audit(svc: Services, actor: Actor, pending: PendingAction, phase: Any,
@@ -194,29 +243,43 @@ def _audit(svc: Services, actor: Actor, pending: PendingAction, phase: Any,
     svc.audit.append(AuditEvent(
         at=svc.clock.now(), actor=actor, transport="guard", command_text=pending.command_text,
         parsed=pending.args, action_class=pending.action_class, phase=phase, outcome=outcome,
-        detail=detail[:2000], correlation_id=pending.request_id, channel=pending.channel))
+        detail=detail[:2000], correlation_id=pending.request_id, channel=pending.channel,
+        incident_id=_incident_of(pending)))
 
 
 def _answer(pending: PendingAction, base: dict[str, Any], *, verdict: Verdict | None = None,
             action: str = "", blast: list[str] | None = None, state: Any = None,
             outcomes: Any = None, note: str = "") -> GuardAnswer:
-    reasons = [GuardReason(rule=r.rule, text=r.text, evidence=list(r.evidence))
-               for r in (verdict.reasons if verdict else ())]
+    # The verdict of the moment when there is one; else the reasons kept with the request.
+    reasons = list(_reasons(verdict)) if verdict else list(pending.reasons)
+    warnings = list(verdict.warnings) if verdict else list(pending.warnings)
     return GuardAnswer(
         request_id=pending.request_id, verb=pending.verb, action=action or
         write_actions.describe(pending), decision=pending.decision,
         action_class=pending.action_class, requester=pending.requester,
         state=state or pending.status, reasons=reasons,
-        warnings=list(verdict.warnings) if verdict else [], blast_radius=blast or [],
+        warnings=warnings, blast_radius=blast or [], override_reason=pending.override_reason,
         approvals_needed=pending.approvals_needed, approvals=list(pending.approvals),
         override_required=pending.override_required, expires=pending.expires,
         outcomes=list(outcomes or []), note=note, **base)
 
 
-def expire_job(records: GuardedRecords, audit: AuditLog, clock: Clock) -> Callable[[Job], None]:
-    """The scheduler's handler for ``guard-expire`` jobs."""
+def _reasons(verdict: Verdict) -> tuple[GuardReason, ...]:
+    return tuple(GuardReason(rule=r.rule, text=r.text, evidence=list(r.evidence))
+                 for r in verdict.reasons)
+
+
+def expire_job(records: GuardedRecords, audit: AuditLog, clock: Clock,
+               notifier: GuardNotifier | None = None) -> Callable[[Job], None]:
+    """The scheduler's handler for ``guard-expire`` jobs: the card says it expired, in place."""
 
     def run(job: Job) -> None:
-        expire_pending(records, audit, clock, str(job.payload.get("request_id", "")))
+        request_id = str(job.payload.get("request_id", ""))
+        answer = expire_pending(records, audit, clock, request_id)
+        if answer is None or notifier is None:
+            return
+        pending = records.get(request_id)
+        if pending is not None and pending.channel and pending.message_ts:
+            notifier.card_changed(pending.channel, pending.message_ts, answer)
 
     return run

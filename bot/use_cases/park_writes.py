@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 _AUDIT_OUTCOME: dict[str, Outcome] = {"done": "ok", "failed": "error", "unknown": "unknown",
                                       "not-applied": "error"}
 _LISTED = {"suspend": "scheduled_suspensions", "suspend-path": "ready_queue_suspensions",
-           "bounce": "bounces"}
+           "bounce": "bounces", "cancel-suspend": "scheduled_suspensions",
+           "cancel-suspend-path": "ready_queue_suspensions", "cancel-bounce": "bounces"}
 
 
 def preflight(writer: MtaWriter, nodes: Sequence[str]) -> None:
@@ -91,6 +92,13 @@ def reconcile(svc: Services, requests: Mapping[str, AdminWrite],
         if entries is None:
             settled[node] = NodeOutcome(node=node, status="unknown",
                                         detail="still unknown: its list could not be read")
+            continue
+        if kind.startswith("cancel-"):  # a cancel is done when the entry is gone
+            gone = all(str(e.id) != request.body.get("id") for e in entries)
+            settled[node] = NodeOutcome(
+                node=node, status="done" if gone else "not-applied",
+                detail="its list no longer shows the entry: cancelled" if gone
+                else "its list still shows the entry: not cancelled")
             continue
         match = next((e for e in entries if _same(e, request.body)), None)
         if match is None:

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from bot.core.answers_park import HoldsAnswer, ProvidersAnswer, QueueAnswer, TsaAnswer
+from bot.core.bot_holds import unlisted_hold
 from bot.core.commands import Holds, Providers, Queue, Tsa
 from bot.core.errors import BotError
 from bot.core.holds import NodeHolds, collect_holds, holds_in_scope
@@ -29,6 +30,7 @@ from bot.core.summary import (
 from bot.core.summary_queue import QueueSummary
 from bot.core.tsa_history import TsaHistoryAnswer
 from bot.ports import MtaReader, TsaReader
+from bot.use_cases.bot_holds import bot_hold_infos
 from bot.use_cases.explain import hold_origins, marker_origins
 from bot.use_cases.tsa_history import tsa_history_answer
 
@@ -205,13 +207,19 @@ def holds_answer(svc: Services, cmd: Holds, base: dict[str, Any]) -> HoldsAnswer
     """Every suspension and bounce, manual or TSA, with time left and a stable id."""
     scope = resolve_scope(svc, cmd.domain)
     answer, tsa_answer, tsa = _collect(svc, cmd.node)
-    holds = collect_holds(answer.results, tsa, svc.clock.now())
+    now = svc.clock.now()
+    holds = collect_holds(answer.results, tsa, now)
+    mine = bot_hold_infos(svc, now)  # the bot's own, from SQL: listed or forgotten by kumod
+    listed = {h.hold_id for h in holds}
+    holds += [unlisted_hold(m.hold, now=now, asked=answer.asked)
+              for hold_id, m in mine.items() if hold_id not in listed]
     if scope is not None:
         holds = holds_in_scope(holds, scope)
     return HoldsAnswer(
         domain=scope.domain if scope else None,
         site=scope.site if scope else None,
         holds=holds,
+        bot_holds={h.hold_id: mine[h.hold_id] for h in holds if h.hold_id in mine},
         tsa_origins=hold_origins(svc, holds),
         asked=answer.asked + [f"tsa:{n}" for n in tsa_answer.asked],
         failures=answer.failures + _tsa_failures(tsa_answer),

@@ -19,9 +19,18 @@ from bot.core.effective_shaping import OverrideEntry, Path, effective_value, rat
 from bot.core.errors import BotError, ConfigError, UserInputError
 from bot.core.holds import Hold, collect_holds, holds_in_scope
 from bot.core.metric_history import Snapshot
+from bot.core.metric_rollups import step_for_window
 from bot.core.queuenames import split_ready_queue
 from bot.core.scope import Scope, scope_for
-from bot.core.trend import PathLimit, drain_estimate, per_connection_pace, scope_trend
+from bot.core.trend import (
+    PACE_KINDS,
+    RATE_WINDOW,
+    BotOverride,
+    PathLimit,
+    connection_pace,
+    drain_estimate,
+    scope_trend,
+)
 from bot.use_cases.summaries import _collect, _tsa_failures, resolve_scope
 
 if TYPE_CHECKING:
@@ -39,28 +48,32 @@ def trend_answer(svc: Services, cmd: Trend, base: dict[str, Any]) -> TrendAnswer
     if svc.history is None:
         raise ConfigError(
             "There is no metric history here: `trend` needs the sampler's snapshots in SQL.",
-            hint="Run `kumo-bot watch` beside the bot; it samples every node each minute.")
+            hint="Run `kumo-bot watch` (or `web`) beside the bot; it samples every node each "
+                 "minute.")
     scope = resolve_scope(svc, cmd.domain)
     assert scope is not None  # trend's DOMAIN is required by the grammar
     now = svc.clock.now()
     since = cmd.since or DEFAULT_SINCE
+    step = step_for_window(since)  # a long window reads the roll-ups, its last minutes whole
     snapshots = svc.history.snapshots(since=now - since, kinds=TREND_KINDS,
-                                      where=lambda key: wanted_series(scope, key))
+                                      where=lambda key: wanted_series(scope, key),
+                                      step=step, keep_newest=RATE_WINDOW + 1)
     points = scope_trend(snapshots, scope)
-    pace = per_connection_pace(svc.history.snapshots(since=now - PACE_WINDOW,
-                                                     kinds={"delivered", "connections"}))
+    pace, pace_source = connection_pace(svc.history.snapshots(since=now - PACE_WINDOW,
+                                                              kinds=PACE_KINDS))
     answer, tsa_answer, tsa = _collect(svc, None)
     holds = holds_in_scope(collect_holds(answer.results, tsa, now), scope)
     limits, shaping_at = path_limits(svc, scope, snapshots, holds, tsa, now)
     rates = readable_rates(limits)
-    estimate = drain_estimate(points, limits, now=now, pace=pace, rate_per_second=rates)
+    estimate = drain_estimate(points, limits, now=now, pace=pace, rate_per_second=rates,
+                              pace_source=pace_source)
     paths = {lim.path for lim in limits}
     queues = {name for s in snapshots for kind, name in s.values
               if kind == "sched" and scope.covers_scheduled(name)}
     return TrendAnswer(
         domain=scope.domain,
         scope_sentence=scope.describe(egress_paths=len(paths), scheduled_queues=len(queues)),
-        since=since, points=points, estimate=estimate, limits=limits,
+        since=since, step=step, points=points, estimate=estimate, limits=limits,
         first_sample=points[0].at if points else None,
         last_sample=points[-1].at if points else None,
         shaping_at=shaping_at,
@@ -123,6 +136,7 @@ def path_limits(svc: Services, scope: Scope, snapshots: Sequence[Snapshot],
     if svc.knowledge is not None:
         texts = [(t.name, t.text) for t in svc.knowledge.shaping.texts() if t.text is not None]
     entries = tsa_entries(svc, tsa)
+    mine = svc.writes.records.active_overrides(now) if svc.writes is not None else []
     hosts = tuple(r.host for r in scope.mx)
     limits: list[PathLimit] = []
     resumes: list[datetime] = []
@@ -135,10 +149,11 @@ def path_limits(svc: Services, scope: Scope, snapshots: Sequence[Snapshot],
             at = max(resume, now) if resume else now
             resumes.append(at)
             path = Path(domain=scope.domain, site=scope.site, source=source, mx_hosts=hosts)
-            rate = effective_value("max_message_rate", path, base_texts=texts, tsa=entries,
-                                   now=at).value
-            conns = effective_value("connection_limit", path, base_texts=texts, tsa=entries,
-                                    now=at).value
+            rate_effective = effective_value("max_message_rate", path, base_texts=texts,
+                                             bot=mine, tsa=entries, now=at)
+            conns_effective = effective_value("connection_limit", path, base_texts=texts,
+                                              bot=mine, tsa=entries, now=at)
+            rate, conns = rate_effective.value, conns_effective.value
             limits.append(PathLimit(
                 node=node, path=name, source=source,
                 max_message_rate=str(rate.value) if rate else None,
@@ -146,6 +161,11 @@ def path_limits(svc: Services, scope: Scope, snapshots: Sequence[Snapshot],
                 connection_limit=_count(conns.value) if conns else None,
                 limit_origin=conns.origin if conns else None,
                 suspended_until=resume,
+                bot_overrides=tuple(
+                    BotOverride(key=lv.key, value=str(lv.value.value),
+                                expires=lv.value.expires, reason=lv.value.reason)
+                    for lv in (rate_effective, conns_effective)
+                    if lv.value is not None and lv.value.layer == "bot"),
             ))
     return limits, max(resumes) if resumes else now
 

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 from bot.core.diagnosis_model import Diagnosis, Line, Piece
 from bot.core.holds import Hold
 from bot.core.scope import Scope
-from bot.core.trend import drain_estimate, format_span, per_connection_pace, scope_trend
+from bot.core.trend import (
+    PACE_KINDS,
+    connection_pace,
+    counted_overrides,
+    drain_estimate,
+    format_span,
+    override_words,
+    scope_trend,
+)
 from bot.use_cases.trend import TREND_KINDS, path_limits, readable_rates, wanted_series
 
 if TYPE_CHECKING:
@@ -37,10 +45,10 @@ def with_drain_evidence(svc: Services, diagnosis: Diagnosis, scope: Scope,
     if len(points) < 2:
         return diagnosis
     limits, _ = path_limits(svc, scope, snapshots, holds, tsa, now)
-    pace = per_connection_pace(history.snapshots(since=now - WINDOW,
-                                                 kinds={"delivered", "connections"}))
+    pace, pace_source = connection_pace(history.snapshots(since=now - WINDOW,
+                                                          kinds=PACE_KINDS))
     est = drain_estimate(points, limits, now=now, pace=pace,
-                         rate_per_second=readable_rates(limits))
+                         rate_per_second=readable_rates(limits), pace_source=pace_source)
     arriving, draining = est.arriving_per_min or 0.0, est.draining_per_min or 0.0
     words = (f"Queue history (last {int(WINDOW.total_seconds() // 60)} min): "
              f"{est.queued:,} queued, arriving {arriving:,.0f}/min, leaving {draining:,.0f}/min")
@@ -52,6 +60,10 @@ def with_drain_evidence(svc: Services, diagnosis: Diagnosis, scope: Scope,
         words += (f"; at the rate the shaping allows"
                   f"{' once the paths resume' if est.resume_at else ''}, it drains in "
                   f"{bound}{format_span(est.drain_allowed)}")
+    counted = counted_overrides(limits)
+    if counted and est.allowed_per_min is not None:
+        words += ("; counting the bot's own override" + ("s " if len(counted) > 1 else " ")
+                  + ", ".join(override_words(o, sources) for o, sources in counted))
     lead = diagnosis.findings[0]
     lead = lead.model_copy(update={"evidence": [*lead.evidence, Line(parts=[Piece(text=words)])]})
     return diagnosis.model_copy(update={

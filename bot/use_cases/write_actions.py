@@ -8,6 +8,7 @@ node-independent criteria and the reason (``bot.core.hold_ids``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from bot.core.admin_writes import (
     NodeOutcome,
     bounce_write,
     cancel_write,
+    log_filter_write,
     rebind_write,
     suspend_path_write,
     suspend_write,
@@ -29,6 +31,7 @@ from bot.core.bot_holds import BotHold
 from bot.core.commands_write import (
     Bounce,
     Cancel,
+    LogFilter,
     Rebind,
     ShapingSet,
     Suspend,
@@ -40,8 +43,8 @@ from bot.core.durations import format_duration
 from bot.core.effective_shaping import COUNT_KEYS, OverrideEntry
 from bot.core.errors import NotFound
 from bot.core.hold_ids import HoldCriteria, hold_id
-from bot.core.holds import collect_holds, holds_in_scope
-from bot.use_cases import guard_situation
+from bot.core.holds import collect_holds
+from bot.use_cases import follow_ups, guard_situation
 from bot.use_cases.change_record import ChangeRecord, record_change
 from bot.use_cases.park_writes import write_park
 from bot.use_cases.summaries import _collect
@@ -71,8 +74,9 @@ def describe(pending: PendingAction) -> str:
     return preview_text(command_of(pending))
 
 
-def preview_text(command: WriteCommand) -> str:
-    """One sentence: what the command does, on which nodes."""
+def preview_text(command: WriteCommand, sources: Sequence[str] = ()) -> str:
+    """One sentence: what the command does, on which nodes (or, for an override without
+    ``--source``, on which ``sources``)."""
     match command:
         case Suspend():
             who = "".join(f" {k} {v}" for k, v in (("tenant", command.tenant),
@@ -82,7 +86,8 @@ def preview_text(command: WriteCommand) -> str:
                     f"(reason: {command.reason}).")
         case SuspendPath():
             return (f"Suspend egress path `{command.queue_name}` on every node for "
-                    f"{format_duration(command.duration) if command.duration else '?'}.")
+                    f"{format_duration(command.duration) if command.duration else '?'} "
+                    f"(reason: {command.reason}).")
         case Cancel():
             return f"Cancel hold `{command.hold}` on every node that lists it."
         case Bounce():
@@ -100,20 +105,34 @@ def preview_text(command: WriteCommand) -> str:
         case Xfer():
             return (f"Transfer the queued mail of {command.domain} from every node to "
                     f"{command.target} (reason: {command.reason}).")
+        case LogFilter():
+            return (f"Set kumod's diagnostic log filter to `{command.filter}` on every node "
+                    f"for {format_duration(command.duration) if command.duration else '?'}; "
+                    "then it reverts by itself to the baseline (KUMO_LOG_FILTER_BASELINE).")
         case ShapingSet():
-            where = f"source {command.source}" if command.source else "each egress source"
-            return (f"Override {command.key}={command.value} for {command.domain} on {where} "
-                    f"for {format_duration(command.duration) if command.duration else '?'} "
-                    "(in the bot's overrides file, loaded before TSA's).")
+            where = (f"source {command.source}" if command.source else
+                     f"each of its egress sources now: {_sources(sources)}" if len(sources) > 1
+                     else f"its egress source now: {_sources(sources)}" if sources
+                     else "each egress source")
+            return (f"Override {command.key}={command.value} for {command.domain} for "
+                    f"{format_duration(command.duration) if command.duration else '?'} on "
+                    f"{where} (in the bot's overrides file, loaded before TSA's).")
 
 
 def preview(svc: Services, command: WriteCommand) -> Preview:
     """The sentence, plus the blast radius of a bounce."""
     blast: list[str] = []
+    sources: list[str] = []
     if isinstance(command, Bounce):
         scope = guard_situation.command_scope(svc, command)
         blast = guard_situation.blast_radius(svc, command, scope)
-    return Preview(preview_text(command), blast)
+    elif isinstance(command, ShapingSet) and not command.source:
+        sources = guard_situation.sources_now(svc, command)
+    return Preview(preview_text(command, sources), blast)
+
+
+def _sources(sources: Sequence[str]) -> str:
+    return ", ".join(f"`{s}`" for s in sources)
 
 
 def _criteria(command: Suspend | Bounce) -> HoldCriteria:
@@ -154,11 +173,15 @@ def execute(svc: Services, setup: WriteSetup, authorization: Authorization,
             assert command.reason is not None and command.target is not None
             one = xfer_write(command.domain, command.target, reason=command.reason)
             requests = dict.fromkeys(nodes, one)
+        case LogFilter():
+            requests = dict.fromkeys(nodes, log_filter_write(command.filter))
     outcomes = write_park(svc, setup.writer, authorization, requests, intent=intent)
     if isinstance(command, Suspend | SuspendPath):
         _record_hold(svc, setup, pending, command, outcomes)
     if isinstance(command, Cancel):
         setup.records.cancel_hold(command.hold, svc.clock.now())
+    if isinstance(command, LogFilter):
+        follow_ups.after_log_filter(svc, setup, pending, command)
     return outcomes
 
 
@@ -194,11 +217,7 @@ def _set_overrides(svc: Services, setup: WriteSetup, authorization: Authorizatio
                    command: ShapingSet, intent: AuditEvent) -> list[NodeOutcome]:
     """Store one override per egress source; the served file carries it until it expires."""
     assert command.duration is not None
-    scope = guard_situation.command_scope(svc, command)
-    assert scope is not None
-    answer, _, tsa = _collect(svc, None)
-    holds = holds_in_scope(collect_holds(answer.results, tsa, svc.clock.now()), scope)
-    sources = guard_situation.shaping_sources(command, tsa.overrides, holds)
+    sources = guard_situation.sources_now(svc, command)
     now = svc.clock.now()
     value: object = command.value
     if command.key in COUNT_KEYS:

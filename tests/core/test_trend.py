@@ -120,3 +120,26 @@ def test_spans_read_as_a_person_would_say_them() -> None:
     assert format_span(timedelta(seconds=20)) == "under a minute"
     assert format_span(timedelta(minutes=125)) == "2 h 05 min"
     assert format_span(timedelta(days=3, hours=2)) == "3 d 2 h"
+
+
+def _latency_snap(minute: int, transactions: float, millis: float,
+                  node: str = "mta1") -> Snapshot:
+    return Snapshot(node=node, at=T0 + timedelta(minutes=minute),
+                    values={("smtp_transactions", ""): transactions, ("smtp_ms", ""): millis,
+                            ("delivered", PATH): transactions, ("connections", PATH): 1.0})
+
+
+def test_the_pace_of_a_busy_connection_comes_from_the_smtp_transaction_time() -> None:
+    from bot.core.trend import connection_pace, delivery_pace
+
+    # 8 messages a minute on one mostly idle connection, each taking 2 s: a busy one does 30
+    snaps = [_latency_snap(m, 8.0 * m, 16_000.0 * m) for m in range(4)]
+    assert delivery_pace(snaps) == 30.0
+    assert per_connection_pace(snaps) == 8.0  # what the open connections are seen to do
+    assert connection_pace(snaps) == (30.0, "from the mean SMTP transaction time")
+    without = [Snapshot(node=s.node, at=s.at, values={k: v for k, v in s.values.items()
+                                                      if k[0] not in ("smtp_ms",
+                                                                      "smtp_transactions")})
+               for s in snaps]
+    assert connection_pace(without) == (8.0, "as seen over the open connections")
+    assert connection_pace([]) == (None, "")

@@ -56,8 +56,10 @@ class PostgresSchemas:
             {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
     def drop_all(self) -> None:
-        with self.admin.begin() as conn:
-            for schema in self.created:
+        # One transaction per schema: dropping them all at once takes a lock per table
+        # of every schema and runs PostgreSQL out of shared memory (max_locks_per_transaction).
+        for schema in self.created:
+            with self.admin.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         self.admin.dispose()
 

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from bot.adapters.storage import Storage
 from bot.adapters.storage.engine import make_engine
+from bot.adapters.storage.follow_ups_sql import SqlFollowUps
 from bot.adapters.storage.guarded_sql import SqlGuardedRecords
 from bot.core.authorization import PendingAction, args_digest
+from bot.core.follow_ups import LogFilterSet
 
 from .databases import T0
 
@@ -68,3 +70,51 @@ def test_changes_on_a_scope_are_counted_in_the_window_without_the_request_itself
     assert records.changes_since("domain:yahoo.com", since) == 2
     assert records.changes_since("domain:yahoo.com", since, besides="b") == 1
     assert records.changes_since("domain:gmail.com", since) == 0
+
+
+def test_a_cards_place_is_kept_and_read_back_with_the_request(storage: Storage) -> None:
+    records = SqlGuardedRecords(storage.engine)
+    records.add(pending("c1"), scope="domain:yahoo.com")
+    assert records.get("c1") is not None and records.get("c1").message_ts is None  # type: ignore[union-attr]
+    records.set_card("c1", channel="C0INCIDENT", ts="1700000000.000200")
+    stored = records.get("c1")
+    assert stored is not None and (stored.channel, stored.message_ts) == (
+        "C0INCIDENT", "1700000000.000200")
+
+
+def test_a_restart_is_taken_by_one_replica_only(storage: Storage, database_url: str) -> None:
+    replicas = [SqlFollowUps(storage.engine), SqlFollowUps(make_engine(database_url))]
+    assert replicas[0].see_online_since("mta1", seen=None, now_value="t0", now=T0)
+    assert not replicas[1].see_online_since("mta1", seen=None, now_value="t0", now=T0)
+    for round_ in range(5):  # kumod restarted: both replicas saw the old value
+        old, new = f"t{round_}", f"t{round_ + 1}"
+        start = threading.Barrier(2)
+        won: list[bool] = []
+
+        def take(replica: SqlFollowUps, old: str = old, new: str = new,
+                 start: threading.Barrier = start, won: list[bool] = won) -> None:
+            start.wait()
+            won.append(replica.see_online_since("mta1", seen=old, now_value=new, now=T0))
+
+        threads = [threading.Thread(target=take, args=(r,)) for r in replicas]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(won) == [False, True]
+    assert replicas[1].online_since() == {"mta1": "t5"}
+
+
+def test_a_log_filter_is_finished_once(storage: Storage) -> None:
+    records = SqlFollowUps(storage.engine)
+    for name, minutes in (("a", 0), ("b", 5)):
+        records.add_log_filter(LogFilterSet(
+            request_id=name, filter="kumod=debug", baseline="kumod=info", channel="C1",
+            set_at=T0 + timedelta(minutes=minutes), until=T0 + timedelta(minutes=30)))
+    latest = records.latest_log_filter()
+    assert latest is not None and latest.request_id == "b"
+    assert records.finish_log_filter("a", outcome="reverted", now=T0)
+    assert not records.finish_log_filter("a", outcome="reverted", now=T0)
+    finished = records.log_filter("a")
+    assert finished is not None and finished.outcome == "reverted"
+    assert not finished.active(T0) and latest.active(T0)

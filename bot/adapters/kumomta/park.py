@@ -20,14 +20,17 @@ import asyncio
 import os
 import threading
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import TypeVar
 
 import httpx
+import sniffio
 
 from bot.adapters.kumomta.credentials import Credentials
 from bot.adapters.kumomta.gather import gather_all
+from bot.adapters.kumomta.netbackend import asyncio_transport
 from bot.adapters.kumomta.reader import KumoHttpReader
 from bot.adapters.kumomta.tsa import KumoTsaReader
 from bot.adapters.kumomta.wire import (
@@ -156,7 +159,7 @@ class HttpPark:
             if self._loop is None or self._loop_pid != os.getpid():
                 loop = asyncio.new_event_loop()
                 threading.Thread(
-                    target=loop.run_forever, name="kumo-park-loop", daemon=True
+                    target=_run_loop, args=(loop,), name="kumo-park-loop", daemon=True
                 ).start()
                 self._loop, self._loop_pid, self._clients = loop, os.getpid(), {}
             return self._loop
@@ -220,11 +223,15 @@ class HttpPark:
         # every queued request, so one pool shared by a hundred nodes turns
         # quadratic; a pool per node stays a handful of connections.
         # The TLS context is built once: loading the CA bundle costs ~30 ms.
+        # Shared by every question in flight (the worker pool asks several at once).
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        transport = self._transport
+        if transport is None and not _environment_proxies():
+            transport = asyncio_transport(verify=self._tls, limits=limits)
         return httpx.AsyncClient(
             timeout=httpx.Timeout(self._timeout),
-            # Shared by every question in flight (the worker pool asks several at once).
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
-            transport=self._transport,
+            limits=limits,
+            transport=transport,
             verify=self._tls,
         )
 
@@ -265,6 +272,20 @@ class HttpPark:
             else:
                 results[name] = outcome
         return ParkAnswer(results=results, failures=failures, asked=names)
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The park's loop thread.  It runs asyncio and nothing else, so it says so to
+    sniffio once (as event loops do): httpcore and anyio ask which async library is
+    running several times per request, and the answer is then a thread-local read."""
+    sniffio.thread_local.name = "asyncio"
+    loop.run_forever()
+
+
+def _environment_proxies() -> bool:
+    """Whether HTTP(S)_PROXY / ALL_PROXY are set: httpx's default transport honours them,
+    so then the park keeps it (its own transport would bypass them)."""
+    return any(k in ("http", "https", "all") for k in urllib.request.getproxies())
 
 
 def _failure(name: str, exc: UpstreamError) -> NodeFailure:

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 _BODY_LIMIT = 500  # characters of an error body worth showing
+_URL_CACHE = 64  # joined URLs kept per endpoint (the paths are the API's, a handful)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Wire:
         self._deadline = deadline
         self._secrets = secrets_of(credentials)
         self._headers = {"Content-Type": "application/json", **auth_header(credentials)}
+        self._urls: dict[str, httpx.URL] = {}
 
     async def get(
         self,
@@ -126,17 +128,14 @@ class Wire:
     ) -> httpx.Response:
         """GET ``path``; return a 2xx (or ``accept``-ed) response, else raise an UpstreamError."""
         request = self._client.build_request(
-            "GET", self._base.join(path), params=params, content=b"null", headers=self._headers
-        )
-        retrying = AsyncRetrying(
-            stop=self._stop,
-            wait=self._wait,
-            retry=retry_if_exception(lambda exc: isinstance(exc, _TRANSIENT)),
-            before_sleep=self._log_retry,
-            reraise=True,
+            "GET", self._url(path), params=params, content=b"null", headers=self._headers
         )
         try:
-            response: httpx.Response = await retrying(self._once, request, retry_statuses)
+            try:
+                # The first attempt goes straight out: tenacity's machinery only when it fails.
+                response = await self._once(request, retry_statuses)
+            except _TRANSIENT as first:
+                response = await self._retrying(request, retry_statuses, first)
         except _RetryableStatus as exc:
             response = exc.response
         except httpx.TimeoutException as exc:
@@ -178,6 +177,37 @@ class Wire:
             f"{self.name}: bad answer to GET {path}: {scrub(why, self._secrets)}",
             node=self.name,
         )
+
+    def _url(self, path: str) -> httpx.URL:
+        """``path`` on this endpoint (joined once per path: URL parsing is not free)."""
+        url = self._urls.get(path)
+        if url is None:
+            url = self._base.join(path)
+            if len(self._urls) < _URL_CACHE:
+                self._urls[path] = url
+        return url
+
+    async def _retrying(self, request: httpx.Request, retry_statuses: frozenset[int],
+                        first: Exception) -> httpx.Response:
+        """The retries after a transient first failure, under the policy, as tenacity runs
+        them: its attempt 1 is the failure already seen, so stop, wait and the log count
+        attempts exactly as if tenacity had made it."""
+        seen = [first]
+
+        async def attempt() -> httpx.Response:
+            if seen:
+                raise seen.pop()
+            return await self._once(request, retry_statuses)
+
+        retrying = AsyncRetrying(
+            stop=self._stop,
+            wait=self._wait,
+            retry=retry_if_exception(lambda exc: isinstance(exc, _TRANSIENT)),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        response: httpx.Response = await retrying(attempt)
+        return response
 
     async def _once(self, request: httpx.Request, retry_statuses: frozenset[int]) -> httpx.Response:
         response = await self._client.send(request)

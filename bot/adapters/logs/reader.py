@@ -23,7 +23,7 @@ import dataclasses
 import heapq
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -43,6 +43,7 @@ from bot.core.segments import PlannedSegment, plan_segments
 
 log = logging.getLogger(__name__)
 Found = tuple[str, LogRecord]
+Visitor = Callable[[str, LogRecord], None]
 RAW_BATCH = 4096  # raw candidate lines held before the newest of them are decoded
 
 
@@ -252,6 +253,23 @@ class ZstdLogReader:
                 _tally_segment(scan, seg, tally)
         scan.internal = tally.internal
         return LogScan(tally, scan.finish())
+
+    def visit_records(
+        self, query: LogQuery, visit: Visitor, *, progress: ProgressFn | None = None
+    ) -> LogScan[int]:
+        """Call ``visit(node, record)`` for every match of ``query`` (internal ones too),
+        segment by segment in this process; the result is how many were visited."""
+        scan = _Scan(query, progress)
+        for seg in self._plan(scan, query):
+            reader = SegmentReader(seg.path, seg.live, on_read=scan.read)
+            for line in scan.lines(seg, reader):
+                record = scan.decode(line)
+                if record is not None:
+                    scan.internal += record.is_internal
+                    visit(seg.node, record)
+                    scan.matched += 1
+            scan.close(seg, reader)
+        return LogScan(scan.matched, scan.finish())
 
     def _tally_in_pool(self, scan: _Scan, segments: list[_Segment], tally: ResponseTally) -> bool:
         """Tally the segments on the worker processes; False (nothing counted) if the pool

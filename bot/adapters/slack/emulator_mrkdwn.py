@@ -11,6 +11,7 @@ carry literal text (no entities), so they are not decoded at all. Emphasis marke
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 _FENCE = re.compile(r"```(.*?)```", re.DOTALL)
@@ -25,13 +26,14 @@ def unescape(text: str) -> str:
     return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
 
 
-def _markup(match: re.Match[str]) -> str:
-    """One ``<...>`` token as the text Slack would display."""
+def _markup(match: re.Match[str], channels: Mapping[str, str] | None = None) -> str:
+    """One ``<...>`` token as the text Slack would display: a channel link shows the
+    channel's name when ``channels`` (id -> name) knows it."""
     target, _, label = match.group(1).partition("|")
     if target.startswith("@"):
         return "@" + (label.lstrip("@") or target[1:])
     if target.startswith("#"):
-        return "#" + (label.lstrip("#") or target[1:])
+        return "#" + (label.lstrip("#") or (channels or {}).get(target[1:]) or target[1:])
     if target.startswith("!"):
         command = target[1:]
         if command in _SPECIAL:
@@ -45,23 +47,24 @@ def _markup(match: re.Match[str]) -> str:
     return target
 
 
-def _inline(text: str) -> str:
-    return _MARKUP.sub(_markup, text)
+def _inline(text: str, channels: Mapping[str, str] | None = None) -> str:
+    return _MARKUP.sub(lambda match: _markup(match, channels), text)
 
 
-def render_mrkdwn(text: str) -> str:
-    """mrkdwn as plain terminal text; fenced code on its own lines, verbatim."""
+def render_mrkdwn(text: str, channels: Mapping[str, str] | None = None) -> str:
+    """mrkdwn as plain terminal text; fenced code on its own lines, verbatim.  ``<#C1>``
+    shows as ``#name`` when ``channels`` (id -> name) has ``C1``, as Slack shows it."""
     out = ""
     pos = 0
     for match in _FENCE.finditer(text):
-        out += _inline(text[pos : match.start()])
+        out += _inline(text[pos : match.start()], channels)
         if out and not out.endswith("\n"):
             out += "\n"
         out += "```\n" + match.group(1).strip("\n") + "\n```"
         pos = match.end()
         if pos < len(text) and text[pos] != "\n":
             out += "\n"
-    out += _inline(text[pos:])
+    out += _inline(text[pos:], channels)
     return unescape(out)
 
 

@@ -19,12 +19,16 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.adapters.slack.chart_upload import upload_answer_chart
 from bot.adapters.slack.ids import COMMAND
-from bot.adapters.slack.listeners_guard import register_guard_listeners
+from bot.adapters.slack.incident_channel import open_incident_channel
+from bot.adapters.slack.listeners_guard import register_guard_listeners, remember_card
+from bot.adapters.slack.listeners_playbook import SlackRunMessenger, register_playbook_listeners
+from bot.adapters.slack.postmortem_upload import upload_postmortem_files
 from bot.adapters.slack.progress import SlackProgress, progress_title
 from bot.adapters.slack.redelivery import first_delivery
 from bot.adapters.slack.text import clip, code
 from bot.adapters.slack.views import Message, build_answer_message, build_crash_message
 from bot.core.answers import AnswerBase
+from bot.core.answers_incident import IncidentAnswer
 from bot.core.audit import Actor
 from bot.ports import IdempotencyKeys
 from bot.services import RequestContext, Services
@@ -62,6 +66,7 @@ def register_listeners(
 
     app.command(COMMAND)(handle_kumo_command)
     register_guard_listeners(app, services=services, pool=pool, keys=keys)
+    register_playbook_listeners(app, services=services, pool=pool, keys=keys)
 
 
 def answer_once(
@@ -88,33 +93,42 @@ def answer_command(
         channel=body.get("channel_id"),
         thread_ts=None,
         progress=progress.report,
+        messenger=SlackRunMessenger(client, services),  # `playbook start` shows its run here
     )
     answer: AnswerBase | None = None
     try:
         answer = services.handle(text, ctx)
+        if isinstance(answer, IncidentAnswer) and answer.wants_channel:
+            answer = open_incident_channel(services, client, answer, requester=ctx.actor.id,
+                                           text=text)
         message = build_answer_message(answer, asked_by=ctx.actor.id, text=text)
     except Exception:  # the one edge where a bug becomes a message with an id to quote
         incident = uuid.uuid4().hex[:12]
         log.exception("unexpected error answering %r (id %s)", clip(text, 200), incident)
         message = build_crash_message(incident, asked_by=ctx.actor.id, text=text)
     if not progress.finish(message.text, message.blocks):  # a long scan's placeholder
-        post_message(client, body, message)
+        posted = post_message(client, body, message)
+        if posted is not None and answer is not None:  # a guarded write's card: where it is
+            remember_card(services, answer, str(body.get("channel_id") or ""), posted)
     if answer is not None:
         upload_answer_chart(client, str(body.get("channel_id") or ""), answer)
+        upload_postmortem_files(client, str(body.get("channel_id") or ""), answer)
 
 
-def post_message(client: WebClient, body: dict[str, Any], message: Message) -> None:
-    """Post in the channel; if the bot is not a member, reply in channel via response_url."""
+def post_message(client: WebClient, body: dict[str, Any], message: Message) -> str | None:
+    """Post in the channel; if the bot is not a member, reply in channel via response_url.
+
+    Returns the message's ``ts`` when it was posted in the channel (None by response_url)."""
     channel = str(body.get("channel_id") or "")
     try:
-        client.chat_postMessage(
+        posted = client.chat_postMessage(
             channel=channel,
             text=message.text,
             blocks=message.blocks,
             unfurl_links=False,
             unfurl_media=False,
         )
-        return
+        return str(posted.get("ts") or "") or None
     except SlackApiError as exc:
         error = exc.response.get("error") if exc.response is not None else None
         if error not in _FALLBACK_ERRORS or not body.get("response_url"):
@@ -127,3 +141,4 @@ def post_message(client: WebClient, body: dict[str, Any], message: Message) -> N
         unfurl_links=False,
         unfurl_media=False,
     )
+    return None

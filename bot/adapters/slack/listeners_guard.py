@@ -5,21 +5,33 @@ delivers twice (same ``action_ts``) runs once; with replicas, the atomic
 pending -> executing UPDATE in SQL is the real guarantee.  The card is updated in
 place with what became of the request; a refused click (self-approval, an approver
 not listed, expired) is told to the clicker only, and the card stays as it was.
+
+An Approve that goes against the evidence needs a typed reason: the click opens a
+modal (``views.open`` with the click's ``trigger_id``) and the ``view_submission``
+listener approves with what was typed (a blank or too short reason keeps the modal
+open with an error; a submission delivered twice runs once).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.adapters.slack.ids import ActionId
+from bot.adapters.slack.ids import ActionId, CallbackId
 from bot.adapters.slack.redelivery import first_delivery
 from bot.adapters.slack.text import escape
-from bot.adapters.slack.views_guard import build_guard_card
+from bot.adapters.slack.views_guard import (
+    OVERRIDE_MIN_CHARS,
+    build_guard_card,
+    build_override_modal,
+)
+from bot.core.answers import AnswerBase
 from bot.core.answers_guard import GuardAnswer
 from bot.core.audit import Actor
 from bot.core.errors import BotError
@@ -49,6 +61,17 @@ def register_guard_listeners(app: App, *, services: Services, pool: WorkPool,
     for action in _PRESSES:
         app.action(action)(handle_guard_click)
 
+    def handle_override_submission(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        reason = override_reason(body)
+        if len(reason) < OVERRIDE_MIN_CHARS:  # Slack shows this under the input; modal stays
+            ack(response_action="errors", errors={CallbackId.OVERRIDE_BLOCK.value: (
+                f"Say why in a sentence (at least {OVERRIDE_MIN_CHARS} characters).")})
+            return
+        ack()
+        pool.submit(submit_once, services, keys, body, client, reason)
+
+    app.view(CallbackId.GUARD_OVERRIDE.value)(handle_override_submission)
+
 
 def click_once(services: Services, keys: IdempotencyKeys, body: dict[str, Any],
                client: WebClient) -> None:
@@ -67,9 +90,20 @@ def apply_click(services: Services, body: dict[str, Any], client: WebClient) -> 
     container = body.get("container") or {}
     channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
     ts = str(container.get("message_ts") or "")
+    request_id, what = str(action.get("value", "")), _PRESSES[str(action.get("action_id"))]
     try:
-        answer = guarded.press(services, str(action.get("value", "")), by=by,
-                               what=_PRESSES[str(action.get("action_id"))])
+        card = guarded.override_needed(services, request_id, by=by) if what == "agree" else None
+        if card is not None:  # against the evidence: the approver types why, in a modal
+            try:
+                client.views_open(trigger_id=str(body.get("trigger_id") or ""),
+                                  view=build_override_modal(card, channel=channel, ts=ts))
+            except SlackApiError as exc:  # e.g. the click's trigger_id expired (3 s)
+                log.warning("could not open the override form: %s", exc)
+                client.chat_postEphemeral(channel=channel, user=by.id, text=(
+                    ":hourglass: Slack did not open the override form in time; press "
+                    "Approve again."))
+            return
+        answer = guarded.press(services, request_id, by=by, what=what)
     except BotError as exc:
         text = f":x: {escape(exc.message)}" + (f"\n{escape(exc.hint)}" if exc.hint else "")
         client.chat_postEphemeral(channel=channel, user=by.id, text=text)
@@ -79,6 +113,41 @@ def apply_click(services: Services, body: dict[str, Any], client: WebClient) -> 
         log.exception("unexpected error on a guard click (id %s)", incident)
         client.chat_postEphemeral(channel=channel, user=by.id,
                                   text=f":boom: Something went wrong; quote id `{incident}`.")
+        return
+    update_card(client, channel, ts, answer)
+
+
+def remember_card(services: Services, answer: AnswerBase, channel: str, ts: str) -> None:
+    """Keep where a guarded request's card was posted, so a timed job can update it."""
+    if isinstance(answer, GuardAnswer) and answer.state in ("pending", "approved-once"):
+        guarded.card_posted(services, answer.request_id, channel=channel, ts=ts)
+
+
+def override_reason(body: dict[str, Any]) -> str:
+    """The reason typed in the override modal (empty when none)."""
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    typed = (values.get(CallbackId.OVERRIDE_BLOCK.value) or {}).get(
+        CallbackId.OVERRIDE_REASON.value) or {}
+    return str(typed.get("value") or "").strip()
+
+
+def submit_once(services: Services, keys: IdempotencyKeys, body: dict[str, Any],
+                client: WebClient, reason: str) -> None:
+    """Approve with the typed override reason, unless Slack delivered this submission before."""
+    view = body.get("view") or {}
+    if not first_delivery(keys, "view_submission", f"{view.get('id')}:{view.get('hash')}"):
+        return
+    meta = json.loads(str(view.get("private_metadata") or "{}"))
+    user = body.get("user") or {}
+    by = Actor(id=str(user.get("id", "")), name=str(user.get("username") or user.get("name")
+                                                    or ""))
+    channel, ts = str(meta.get("channel") or ""), str(meta.get("ts") or "")
+    try:
+        answer = guarded.press(services, str(meta.get("request_id") or ""), by=by, what="agree",
+                               override_reason=reason)
+    except BotError as exc:
+        text = f":x: {escape(exc.message)}" + (f"\n{escape(exc.hint)}" if exc.hint else "")
+        client.chat_postEphemeral(channel=channel, user=by.id, text=text)
         return
     update_card(client, channel, ts, answer)
 

@@ -10,6 +10,7 @@ entities are decoded only at the very end, so escaped hostile text such as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
@@ -61,37 +62,44 @@ class RenderedMessage:
     choices: list[Choice] = field(default_factory=list)
 
 
-def _text(obj: Any) -> str:
-    """Display text of a text object (mrkdwn or plain_text) or a bare string."""
+def _text(obj: Any, channels: Mapping[str, str] | None = None) -> str:
+    """Display text of a text object (mrkdwn or plain_text) or a bare string; ``<#C1>``
+    shows as ``#name`` for the channels named in ``channels`` (id -> name)."""
     if isinstance(obj, str):
-        return render_mrkdwn(obj)
+        return render_mrkdwn(obj, channels)
     if not isinstance(obj, dict):
         return ""
     raw = str(obj.get("text", ""))
     if obj.get("type") == "plain_text":
         return unescape(raw)
-    return render_mrkdwn(raw)
+    return render_mrkdwn(raw, channels)
 
 
-def _confirm(element: JsonDict) -> ConfirmDialog | None:
+def _confirm(element: JsonDict, channels: Mapping[str, str] | None = None
+             ) -> ConfirmDialog | None:
     confirm = element.get("confirm")
     if not isinstance(confirm, dict):
         return None
     return ConfirmDialog(
-        title=_text(confirm.get("title")),
-        text=_text(confirm.get("text")),
-        confirm=_text(confirm.get("confirm")) or "Yes",
-        deny=_text(confirm.get("deny")) or "Cancel",
+        title=_text(confirm.get("title"), channels),
+        text=_text(confirm.get("text"), channels),
+        confirm=_text(confirm.get("confirm"), channels) or "Yes",
+        deny=_text(confirm.get("deny"), channels) or "Cancel",
     )
 
 
 class _Renderer:
     """Accumulates lines and numbered choices for one message or view."""
 
-    def __init__(self, start_number: int) -> None:
+    def __init__(self, start_number: int, channels: Mapping[str, str] | None = None) -> None:
+        self.channels = channels
         self.lines: list[str] = []
         self.choices: list[Choice] = []
         self.next_number = start_number
+
+    def text(self, obj: Any) -> str:
+        """``_text`` with the channel names this renderer knows."""
+        return _text(obj, self.channels)
 
     def add(self, text: str, prefix: str = "") -> None:
         for line in text.split("\n"):
@@ -108,7 +116,7 @@ class _Renderer:
                 value=value,
                 block_id=block_id,
                 style=style if isinstance(style, str) else None,
-                confirm=_confirm(element),
+                confirm=_confirm(element, self.channels),
                 element_type=str(element.get("type", "")),
                 url=element.get("url") if isinstance(element.get("url"), str) else None,
             )
@@ -123,7 +131,7 @@ class _Renderer:
             return ""
         kind = str(element.get("type", ""))
         if kind == "button":
-            label = _text(element.get("text"))
+            label = self.text(element.get("text"))
             url = element.get("url")
             shown = self.choice(element, block_id, label, str(element.get("value", "")))
             return f"{shown} ({url})" if isinstance(url, str) else shown
@@ -134,13 +142,13 @@ class _Renderer:
             for group in element.get("option_groups") or []:
                 options.extend(group.get("options") or [])
             picks = [
-                self.choice(element, block_id, _text(o.get("text")), str(o.get("value", "")))
+                self.choice(element, block_id, self.text(o.get("text")), str(o.get("value", "")))
                 for o in options
                 if isinstance(o, dict)
             ]
-            name = _text(element.get("placeholder")) or ("..." if kind == "overflow" else kind)
+            name = self.text(element.get("placeholder")) or ("..." if kind == "overflow" else kind)
             return f"{name}: " + "  ".join(picks)
-        label = _text(element.get("placeholder")) or kind
+        label = self.text(element.get("placeholder")) or kind
         return self.choice(element, block_id, label, "") + f" ({kind})"
 
     def block(self, block: Any) -> None:
@@ -150,7 +158,7 @@ class _Renderer:
         kind = block.get("type")
         block_id = str(block.get("block_id", ""))
         if kind == "header":
-            title = _text(block.get("text"))
+            title = self.text(block.get("text"))
             self.add(title)
             self.add("=" * min(len(title), 60))
         elif kind == "section":
@@ -159,7 +167,7 @@ class _Renderer:
             self.add(DIVIDER)
         elif kind == "context":
             parts = [
-                self.element(e, block_id) if e.get("type") == "image" else _text(e)
+                self.element(e, block_id) if e.get("type") == "image" else self.text(e)
                 for e in block.get("elements") or []
                 if isinstance(e, dict)
             ]
@@ -168,7 +176,7 @@ class _Renderer:
             parts = [self.element(e, block_id) for e in block.get("elements") or []]
             self.add("  ".join(p for p in parts if p))
         elif kind == "image":
-            title = _text(block.get("title"))
+            title = self.text(block.get("title"))
             self.add(f"[image: {block.get('alt_text', '')}]" + (f" {title}" if title else ""))
         elif kind == "rich_text":
             self.add(render_rich_text(block))
@@ -177,14 +185,14 @@ class _Renderer:
         elif kind == "input":
             self._input(block)
         elif kind == "video":
-            self.add(f"[video: {_text(block.get('title'))}]")
+            self.add(f"[video: {self.text(block.get('title'))}]")
         else:
             self.add(f"[{kind} block]")
 
     def _section(self, block: JsonDict, block_id: str) -> None:
         if block.get("text") is not None:
-            self.add(_text(block.get("text")))
-        fields = [_text(f) for f in block.get("fields") or []]
+            self.add(self.text(block.get("text")))
+        fields = [self.text(f) for f in block.get("fields") or []]
         if fields:
             left, right = fields[0::2], fields[1::2]
             width = min(
@@ -201,29 +209,32 @@ class _Renderer:
     def _input(self, block: JsonDict) -> None:
         element = block.get("element") if isinstance(block.get("element"), dict) else {}
         optional = " (optional)" if block.get("optional") else ""
-        hint = _text(block.get("hint"))
+        hint = self.text(block.get("hint"))
         kind = str(element.get("type", "input")) if element else "input"
-        self.add(f"{_text(block.get('label'))}{optional}: ____ [{kind}]")
+        self.add(f"{self.text(block.get('label'))}{optional}: ____ [{kind}]")
         if hint:
             self.add(hint, prefix="  · ")
 
 
 def render_blocks(
-    blocks: list[JsonDict] | None, *, text_fallback: str = "", start_number: int = 1
+    blocks: list[JsonDict] | None, *, text_fallback: str = "", start_number: int = 1,
+    channels: Mapping[str, str] | None = None,
 ) -> RenderedMessage:
-    """Render a message's blocks (or its mrkdwn ``text`` when there are none)."""
-    renderer = _Renderer(start_number)
+    """Render a message's blocks (or its mrkdwn ``text`` when there are none); a channel
+    link shows the channel's name when ``channels`` (id -> name) has it, as Slack does."""
+    renderer = _Renderer(start_number, channels)
     if blocks:
         for block in blocks:
             renderer.block(block)
     elif text_fallback:
-        renderer.add(render_mrkdwn(text_fallback))
+        renderer.add(render_mrkdwn(text_fallback, channels))
     return RenderedMessage("\n".join(renderer.lines).strip("\n"), renderer.choices)
 
 
-def render_view(view: JsonDict, *, start_number: int = 1) -> RenderedMessage:
+def render_view(view: JsonDict, *, start_number: int = 1,
+                channels: Mapping[str, str] | None = None) -> RenderedMessage:
     """Render a modal: its title, its blocks, then its submit and close labels."""
-    body = render_blocks(view.get("blocks"), start_number=start_number)
+    body = render_blocks(view.get("blocks"), start_number=start_number, channels=channels)
     buttons = [f"[{key}: {_text(view[key])}]" for key in ("submit", "close") if view.get(key)]
     lines = [f"{_text(view.get('title'))}", body.text]
     if buttons:
@@ -241,12 +252,14 @@ def _where(event: EmulatorEvent) -> str:
     return f"#{event.channel_name}" if event.channel_name else event.channel
 
 
-def render_event_message(event: EmulatorEvent, *, start_number: int = 1) -> RenderedMessage:
-    """A transcript entry (heading line + indented body) and the choices numbered in it."""
+def render_event_message(event: EmulatorEvent, *, start_number: int = 1,
+                         channels: Mapping[str, str] | None = None) -> RenderedMessage:
+    """A transcript entry (heading line + indented body) and the choices numbered in it;
+    ``channels`` (id -> name) turns channel links into ``#name``."""
     author = event.author_name
     if event.kind == "view":
         view = event.view or {}
-        body = render_view(view, start_number=start_number)
+        body = render_view(view, start_number=start_number, channels=channels)
         heading = f"[modal for @{event.user}] {_text(view.get('title'))}"
         rest = body.text.split("\n", 1)[1] if "\n" in body.text else ""
         return RenderedMessage(_indent(heading, rest), body.choices)
@@ -259,7 +272,8 @@ def render_event_message(event: EmulatorEvent, *, start_number: int = 1) -> Rend
         "ephemeral": f"{_where(event)}  {author} → @{event.user}:  (only visible to you)",
         "file": f"{_where(event)}  {author}:" + ("  ↳ in thread" if event.thread_ts else ""),
     }
-    body = render_blocks(event.blocks, text_fallback=event.text, start_number=start_number)
+    body = render_blocks(event.blocks, text_fallback=event.text, start_number=start_number,
+                         channels=channels)
     lines = [body.text] if body.text else []
     lines.extend(_file_line(f) for f in event.files)
     return RenderedMessage(_indent(headings[event.kind], "\n".join(lines)), body.choices)

@@ -24,6 +24,12 @@ from bot.adapters.slack.emulator import SlackEmulator
 from bot.adapters.slack.emulator_model import EmulatorEvent
 from bot.adapters.slack.render import Choice, render_event_message
 from bot.adapters.slack.terminal_actions import block_action_payload
+from bot.adapters.slack.terminal_modals import (
+    ModalInput,
+    modal_inputs,
+    submission_errors,
+    view_submission_payload,
+)
 from bot.core.durations import parse_duration
 from bot.core.errors import UserInputError
 
@@ -32,6 +38,9 @@ Type a command as you would in Slack, e.g. `/kumo queue yahoo.com` (the `/kumo` 
   /as NAME       act as another person (alice, bob, carol, or any name)
   N              press the button numbered [N] above, as the acting person
   /advance DUR   move simulated time forward, e.g. /advance 30m (demo only)
+  /restart NODE  restart a simulated kumod: it forgets its admin holds (demo only)
+  /in #CHANNEL   type in another channel (an incident's); the bot's new incident channel
+                 is followed by itself
   /help          this text; `/kumo help` is the bot's own help
   /quit          leave"""
 
@@ -49,17 +58,23 @@ class Terminal:
         channel: str = "C0INCIDENT",
         user: str = "alice",
         advance: Callable[[timedelta], datetime] | None = None,
+        restart: Callable[[str], None] | None = None,
     ) -> None:
         self.bot = bot
         self.emulator = emulator
         self.users = dict(users)
         self.out = out
         self.channel = channel
+        self.channel_name = "incident"
         self.user = user
         self.advance = advance
+        self.restart = restart  # the demo's simulated kumod restart
         self._lock = threading.Lock()
         # Numbered buttons of every message shown so far: typing the number presses it.
         self._choices: dict[int, tuple[Choice, EmulatorEvent]] = {}
+        # A modal the bot opened: its inputs are asked for on the next lines.
+        self._modal: EmulatorEvent | None = None
+        self._answers: dict[ModalInput, str] = {}
         emulator.subscribe(self._on_event)
 
     # -- output ----------------------------------------------------------------
@@ -70,10 +85,16 @@ class Terminal:
 
     def _on_event(self, event: Any) -> None:
         with self._lock:
-            rendered = render_event_message(event, start_number=len(self._choices) + 1)
+            names = {c.id: c.name for c in self.emulator.channels}  # <#C1> shows as #name
+            rendered = render_event_message(event, start_number=len(self._choices) + 1,
+                                            channels=names)
             for choice in rendered.choices:
                 self._choices[choice.number] = (choice, event)
+            if event.kind == "view" and modal_inputs(event.view or {}):
+                self._modal, self._answers = event, {}
         self.say(rendered.text)
+        if event.kind == "view":
+            self._ask_next()
 
     # -- input -----------------------------------------------------------------
 
@@ -83,7 +104,7 @@ class Terminal:
 
     @property
     def prompt(self) -> str:
-        return f"{self.user}@#incident> "
+        return f"{self.user}@#{self.channel_name}> "
 
     def run(self, lines: Iterable[str], *, echo: bool) -> None:
         """Handle each line until EOF or /quit; wait until the bot is quiet after each."""
@@ -104,6 +125,9 @@ class Terminal:
         """One line; False means leave."""
         if not line or line.startswith("#"):
             return True
+        if self._modal is not None:
+            self._answer_modal(line)
+            return True
         word, _, rest = line.partition(" ")
         if word in ("/quit", "/exit"):
             return False
@@ -113,6 +137,10 @@ class Terminal:
             self._switch_user(rest.strip())
         elif word == "/advance":
             self._advance(rest.strip())
+        elif word == "/restart":
+            self._restart(rest.strip())
+        elif word == "/in":
+            self._move(rest.strip().removeprefix("#"))
         elif line.isdigit():
             self.press(int(line))
             self.wait_quiet()
@@ -120,8 +148,10 @@ class Terminal:
             self.say(f"Unknown terminal command {word}. Type /help.")
         else:
             text = rest if word == "/kumo" else line
+            known = {c.id for c in self.emulator.channels}
             self.slash_command(text)
             self.wait_quiet()
+            self._follow_invitation(known)
         return True
 
     def _switch_user(self, name: str) -> None:
@@ -130,6 +160,25 @@ class Terminal:
             return
         self.user = name.lower()
         self.say(f"(you are now {self.user}, Slack id {self.user_id})")
+
+    def _move(self, name: str) -> None:
+        found = next((c for c in self.emulator.channels if c.name == name), None)
+        if found is None:
+            names = ", ".join(f"#{c.name}" for c in self.emulator.channels)
+            self.say(f"/in: there is no channel #{name}; there are {names}")
+            return
+        self.channel, self.channel_name = found.id, found.name
+        self.say(f"(you are now typing in #{found.name})")
+
+    def _follow_invitation(self, known: set[str]) -> None:
+        """A command that made a channel and invited you (``incident start --channel``):
+        go there, as Slack shows you the channel you were just added to."""
+        new = [c for c in self.emulator.channels
+               if c.id not in known and self.user_id in c.members]
+        if len(new) == 1:
+            self.channel, self.channel_name = new[0].id, new[0].name
+            self.say(f"(you were invited to #{new[0].name}: now typing there; "
+                     "/in #incident goes back)")
 
     def _advance(self, text: str) -> None:
         if self.advance is None:
@@ -142,6 +191,57 @@ class Terminal:
             return
         now = self.advance(delta)
         self.say(f"(simulated time moved {text} forward: now {now:%Y-%m-%d %H:%M:%S} UTC)")
+
+    def _restart(self, node: str) -> None:
+        if self.restart is None:
+            self.say("/restart only works in the demo: restart a real kumod yourself.")
+            return
+        try:
+            self.restart(node)
+        except KeyError:
+            self.say(f"/restart: there is no node {node!r}.")
+            return
+        self.say(f"(kumod on {node} restarted: its admin holds and log filter are gone)")
+
+    def _ask_next(self) -> None:
+        """Say which input of the open modal the next line answers."""
+        if self._modal is None:
+            return
+        left = [f for f in modal_inputs(self._modal.view or {}) if f not in self._answers]
+        if left:
+            self.say(f"(modal: type {left[0].label!r} on the next line; /cancel closes it)")
+
+    def _answer_modal(self, line: str) -> None:
+        """Take ``line`` as the next input of the open modal; submit when all are in."""
+        modal = self._modal
+        assert modal is not None
+        if line == "/cancel":
+            self._modal = None
+            self.emulator.close_views(modal.user)
+            self.say("(modal closed; nothing was submitted)")
+            return
+        inputs = modal_inputs(modal.view or {})
+        left = [f for f in inputs if f not in self._answers]
+        self._answers[left[0]] = line
+        if len(left) > 1:
+            self._ask_next()
+            return
+        name = next((n for n, uid in self.users.items() if uid == modal.user), self.user)
+        body = view_submission_payload(modal.view or {}, self._answers, user_id=modal.user,
+                                       user_name=name,
+                                       trigger_id=self.emulator.new_trigger_id(modal.user))
+        response = self.bot.app.dispatch(
+            BoltRequest(body=body, mode="socket_mode", context={"kumo_transport": "terminal"}))
+        errors = submission_errors(str(response.body or ""))
+        if response.status != 200 or errors:
+            self._answers = {}
+            self.say("(the modal says: " + ("; ".join(errors.values()) or
+                                            f"HTTP {response.status}") + ")")
+            self._ask_next()
+            return
+        self._modal = None
+        self.emulator.close_views(modal.user)
+        self.wait_quiet()
 
     def press(self, number: int) -> None:
         """Click numbered choice ``number`` as the acting person, through the real listeners."""
@@ -171,7 +271,7 @@ class Terminal:
             "team_id": "T0LOCAL",
             "team_domain": "local",
             "channel_id": self.channel,
-            "channel_name": "incident",
+            "channel_name": self.channel_name,
             "user_id": self.user_id,
             "user_name": self.user,
             "command": "/kumo",

@@ -22,8 +22,11 @@ from bot.adapters.slack.views_diagnose import build_diagnose_answer
 from bot.adapters.slack.views_dns import build_dns_answer
 from bot.adapters.slack.views_explain import build_explain_answer
 from bot.adapters.slack.views_guard import build_guard_answer
+from bot.adapters.slack.views_incident import build_incident_answer
 from bot.adapters.slack.views_logs import build_logs_answer
 from bot.adapters.slack.views_park import build_park_answer
+from bot.adapters.slack.views_playbook import build_playbook_answer
+from bot.adapters.slack.views_postmortem import build_postmortem_answer
 from bot.adapters.slack.views_trend import build_trend_answer
 from bot.adapters.slack.views_tsa_history import build_tsa_history_answer
 from bot.adapters.slack.views_who import build_who_answer
@@ -162,6 +165,8 @@ def build_answer_message(answer: AnswerBase, *, asked_by: str, text: str) -> Mes
         body, title = diagnosed
     elif (guarded := build_guard_answer(answer)) is not None:
         body, title = guarded
+    elif (playbook := build_playbook_answer(answer)) is not None:
+        body, title = playbook
     elif (trended := build_trend_answer(answer)) is not None:
         body, title = trended
     elif (holding := build_who_answer(answer)) is not None:
@@ -170,6 +175,10 @@ def build_answer_message(answer: AnswerBase, *, asked_by: str, text: str) -> Mes
         body, title = checked
     elif (history := build_tsa_history_answer(answer)) is not None:
         body, title = history
+    elif (written := build_postmortem_answer(answer)) is not None:
+        body, title = written
+    elif (incident := build_incident_answer(answer)) is not None:
+        body, title = incident
     else:
         body, title = build_park_answer(answer)
     return _frame(answer, asked_by, text, body, title)

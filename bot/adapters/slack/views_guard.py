@@ -8,9 +8,10 @@ buttons: it says what became of it.  Every untrusted text is escaped.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from bot.adapters.slack.ids import ActionId
+from bot.adapters.slack.ids import ActionId, CallbackId
 from bot.adapters.slack.text import SECTION_TEXT_LIMIT, clip, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_guard import GuardAnswer
@@ -73,9 +74,13 @@ def build_guard_buttons(answer: GuardAnswer) -> Block | None:
 def build_guard_card(answer: GuardAnswer) -> list[Block]:
     """The whole card: action, class, reasons with evidence, warnings, blast radius, state."""
     dangerous = answer.decision == "sign-off"
+    waiting = answer.state in ("pending", "approved-once")
     head = (":rotating_light: *Dangerous: needs sign-off by another person listed in "
             "KUMO_APPROVERS*" if dangerous else ":large_blue_circle: *A change: press "
             "Confirm to run it*")
+    if not waiting:  # what it was; the state line below says what became of it
+        head = ":rotating_light: *Dangerous action*" if dangerous else \
+            ":large_blue_circle: *A change*"
     blocks: list[Block] = []
     # Against the evidence: the card leads with the evidence and the wrong-reflex warning.
     for reason in [r for r in answer.reasons if r.rule == "against-evidence"]:
@@ -96,8 +101,10 @@ def build_guard_card(answer: GuardAnswer) -> list[Block]:
         more = len(answer.blast_radius) - len(shown)
         text = "\n".join(f"• {escape(line)}" for line in shown)
         blocks.append(section("*Blast radius*\n" + text + (f"\n… and {more} more" if more else "")))
-    if answer.override_required and answer.state in ("pending", "approved-once"):
+    if answer.override_required and waiting:
         blocks.append(context("Approving needs an explicit override with a typed reason."))
+    if answer.override_reason:
+        blocks.append(section(f":memo: *Override reason:* {escape(answer.override_reason)}"))
     if answer.outcomes:
         per_node = [f"• {escape(o.node)}: *{escape(o.status)}*"
                  + (f" `{escape(o.uuid)}`" if o.uuid else "")
@@ -123,3 +130,31 @@ def build_guard_answer(answer: AnswerBase) -> tuple[list[Block], str] | None:
     if not isinstance(answer, GuardAnswer):
         return None
     return build_guard_card(answer), answer.action
+
+
+OVERRIDE_MIN_CHARS = 10
+
+
+def build_override_modal(answer: GuardAnswer, *, channel: str, ts: str) -> Block:
+    """The modal where an approver types why they override the evidence (views.open)."""
+    evidence = [e for r in answer.reasons if r.rule == "against-evidence" for e in r.evidence]
+    cited = "\n".join(f"• {escape(clip(e, 280))}" for e in evidence[:5])
+    return {
+        "type": "modal", "callback_id": CallbackId.GUARD_OVERRIDE.value,
+        "private_metadata": json.dumps({"request_id": answer.request_id, "channel": channel,
+                                        "ts": ts}),
+        "title": {"type": "plain_text", "text": "Override the guard"},
+        "submit": {"type": "plain_text", "text": "Approve"},
+        "close": {"type": "plain_text", "text": "Back"},
+        "blocks": [
+            section(f":warning: *This goes against the evidence.*\n{escape(answer.action)}"
+                    + (f"\n{cited}" if cited else "")),
+            {"type": "input", "block_id": CallbackId.OVERRIDE_BLOCK.value,
+             "label": {"type": "plain_text", "text": "Why override the evidence?"},
+             "element": {"type": "plain_text_input",
+                         "action_id": CallbackId.OVERRIDE_REASON.value, "multiline": True,
+                         "max_length": 500},
+             "hint": {"type": "plain_text", "text": "Kept in the audit log and shown on the "
+                      "card."}},
+        ],
+    }

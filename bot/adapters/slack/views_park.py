@@ -15,6 +15,7 @@ from bot.adapters.slack.text import SECTION_TEXT_LIMIT, code, code_block, escape
 from bot.adapters.slack.views_explain import origin_lines
 from bot.core.answers import AnswerBase
 from bot.core.answers_park import HoldsAnswer, ProvidersAnswer, QueueAnswer, TsaAnswer
+from bot.core.bot_holds import BotHoldInfo
 from bot.core.durations import format_duration
 from bot.core.holds import Hold, HoldMarker
 from bot.core.summary_queue import ReadyRow, ScheduledRow
@@ -233,8 +234,9 @@ def build_providers(answer: ProvidersAnswer) -> list[Block]:
     ]
 
 
-def hold_line(h: Hold, origin: TsaOrigin | None = None) -> str:
-    """One hold: id, what it holds, origin (the shaping rule when known), time left, where."""
+def hold_line(h: Hold, origin: TsaOrigin | None = None, mine: BotHoldInfo | None = None) -> str:
+    """One hold: id, what it holds, origin (the shaping rule when known, or the bot's own
+    record: who asked, who approved, until when), time left, where."""
     target = h.name if h.kind == "suspend-path" else h.criteria_text
     line = (
         f"{_ICON[h.kind]} {code(h.hold_id)} *{_KIND_WORD[h.kind]}* {code(target or '')}, "
@@ -247,6 +249,13 @@ def hold_line(h: Hold, origin: TsaOrigin | None = None) -> str:
             f"\n      by TSA rule {code(h.rule or '?')}; cancelling it on kumod does not stop TSA, "
             "which re-applies it on reconnect and on the next matching response"
         )
+    elif mine is not None:
+        agreed = (", approved by " + ", ".join(f"<@{escape(a)}>" for a in mine.approved_by)
+                  if mine.approved_by else ", confirmed by the requester")
+        line += (f"\n      :robot_face: the bot's: {escape(mine.hold.reason)}; asked by "
+                 f"<@{escape(mine.requested_by)}>{agreed}; until "
+                 f"{mine.hold.expires:%Y-%m-%d %H:%M} UTC "
+                 f"(request {code(mine.hold.request_id[:12])})")
     else:
         line += f"\n      manual: {escape(h.reason)}"
     where = ", ".join(sorted(h.nodes)) or "no kumod node lists it"
@@ -261,13 +270,14 @@ def hold_line(h: Hold, origin: TsaOrigin | None = None) -> str:
 
 
 def _holds_blocks(holds: Sequence[Hold], empty: str,
-                  origins: dict[str, TsaOrigin] | None = None) -> list[Block]:
+                  origins: dict[str, TsaOrigin] | None = None,
+                  mine: dict[str, BotHoldInfo] | None = None) -> list[Block]:
     if not holds:
         return [_section(empty)]
     blocks: list[Block] = []
     chunk: list[str] = []
     for h in holds:
-        line = hold_line(h, (origins or {}).get(h.hold_id))
+        line = hold_line(h, (origins or {}).get(h.hold_id), (mine or {}).get(h.hold_id))
         if chunk and sum(len(c) + 1 for c in chunk) + len(line) > SECTION_TEXT_LIMIT - 200:
             blocks.append(_section("\n".join(chunk)))  # stay under Slack's section limit
             chunk = []
@@ -284,7 +294,7 @@ def build_holds(answer: HoldsAnswer) -> list[Block]:
     where = f" on {answer.domain} ({answer.site})" if answer.domain else " on the park"
     head = _section(f"*Holds{escape(where)}*: {len(answer.holds)}")
     return [head, *_holds_blocks(answer.holds, "_No suspension or bounce is active._",
-                                 answer.tsa_origins)]
+                                 answer.tsa_origins, answer.bot_holds)]
 
 
 def build_tsa(answer: TsaAnswer) -> list[Block]:

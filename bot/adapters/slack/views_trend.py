@@ -15,7 +15,15 @@ from bot.adapters.slack.text import clip, code, code_block, escape
 from bot.core.answers import AnswerBase
 from bot.core.answers_trend import TrendAnswer
 from bot.core.durations import format_duration
-from bot.core.trend import DrainEstimate, format_span, sparkline
+from bot.core.trend import (
+    RATE_WINDOW,
+    DrainEstimate,
+    TrendPoint,
+    counted_overrides,
+    format_span,
+    override_words,
+    sparkline,
+)
 
 Block = dict[str, Any]
 SPARK_WIDTH = 60
@@ -23,6 +31,11 @@ SPARK_WIDTH = 60
 
 def _rate(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f}/min"
+
+
+def _per_minute(points: list[TrendPoint], field: str) -> list[float]:
+    """A count per point as a rate a minute (points may be minutes or hours apart)."""
+    return [float(getattr(p, field)) / (p.minutes or 1.0) for p in points]
 
 
 def render_sparklines(answer: TrendAnswer) -> str:
@@ -35,9 +48,9 @@ def render_sparklines(answer: TrendAnswer) -> str:
     lines = [
         f"queued     {sparkline(queued):<{SPARK_WIDTH}}  {points[0].queued:,} → "
         f"{points[-1].queued:,}",
-        f"delivered  {sparkline([float(p.delivered) for p in moved]):<{SPARK_WIDTH}}  "
+        f"delivered  {sparkline(_per_minute(moved, 'delivered')):<{SPARK_WIDTH}}  "
         f"{sum(p.delivered for p in moved):,} in the window",
-        f"deferred   {sparkline([float(p.deferred) for p in moved]):<{SPARK_WIDTH}}  "
+        f"deferred   {sparkline(_per_minute(moved, 'deferred')):<{SPARK_WIDTH}}  "
         f"{sum(p.deferred for p in moved):,} in the window",
     ]
     return "\n".join(lines)
@@ -83,7 +96,26 @@ def _drain(answer: TrendAnswer, est: DrainEstimate) -> str:
         when = (f"the shaping in force at {slack_date(answer.shaping_at, now=now)}"
                 if answer.shaping_at and answer.shaping_at > now else "the shaping in force now")
         lines.append(f"Allowed = {when}: {escape(est.allowed_basis)}")
+    lines.extend(_override_lines(answer))
     return "\n".join(lines)
+
+
+def _override_lines(answer: TrendAnswer) -> list[str]:
+    """The bot's own overrides the allowed rate counts, and whether one ends too soon."""
+    now, est = answer.generated_at, answer.estimate
+    empty = None if est.drain_allowed is None else now + est.drain_allowed  # None: never
+    lines = []
+    for override, sources in counted_overrides(answer.limits):
+        line = f"Counted: the bot's own override {code(override_words(override, sources))}"
+        if override.expires is not None:
+            line += f" until {slack_date(override.expires, now=now)}"
+            if empty is None or override.expires < empty:
+                line += (": it ends before the queue would be empty, and the rate falls "
+                         "back to the layer below it then")
+        if override.reason:
+            line += f" ({escape(clip(override.reason, 200))})"
+        lines.append(line)
+    return lines
 
 
 def build_trend(answer: TrendAnswer) -> list[Block]:
@@ -110,8 +142,11 @@ def build_trend(answer: TrendAnswer) -> list[Block]:
         blocks.append(_context("Paths (per node): " + ", ".join(code(o) for o in origins[:6])))
     span = ""
     if answer.first_sample and answer.last_sample:
+        every = ("one a minute" if answer.step is None else
+                 f"one per {escape(format_duration(answer.step))}, the newest "
+                 f"{RATE_WINDOW + 1} a minute")
         span = (f"Samples from {slack_date(answer.first_sample, now=now)} to "
-                f"{slack_date(answer.last_sample, now=now)}, one a minute; ")
+                f"{slack_date(answer.last_sample, now=now)}, {every}; ")
     blocks.append(_context(span + f"window {escape(format_duration(answer.since))}."
                            + "".join(" " + escape(n) for n in est.notes)))
     return blocks

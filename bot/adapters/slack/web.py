@@ -56,11 +56,17 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
         return self._app
 
 
-def serve(app: WsgiApp, *, port: int, host: str = "0.0.0.0", threads: int = 16) -> None:  # noqa: S104  # a web process listens on every interface
-    """Run ``app`` under gunicorn: one worker, several threads (Bolt's own advice)."""
+def serve(app: WsgiApp, *, port: int, host: str = "0.0.0.0", threads: int = 16,  # noqa: S104  # a web process listens on every interface
+          on_worker_start: Callable[[], object] | None = None) -> None:
+    """Run ``app`` under gunicorn: one worker, several threads (Bolt's own advice);
+    ``on_worker_start`` runs in the worker once it is up (threads do not cross a fork)."""
+    hooks: dict[str, Any] = {}
+    if on_worker_start is not None:
+        hooks["post_worker_init"] = lambda worker: on_worker_start()
     _Gunicorn(
         app,
         {
+            **hooks,
             "bind": f"{host}:{port}",
             "workers": 1,
             "worker_class": "gthread",

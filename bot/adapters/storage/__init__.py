@@ -19,6 +19,7 @@ from bot.adapters.storage.audit_key import resolve_audit_key
 from bot.adapters.storage.audit_sql import SqlAuditLog
 from bot.adapters.storage.engine import make_engine
 from bot.adapters.storage.idempotency_sql import SqlIdempotencyKeys
+from bot.adapters.storage.incidents_sql import SqlIncidentStore
 from bot.adapters.storage.jobs_sql import SqlJobQueue
 from bot.adapters.storage.metrics_sql import SqlMetricHistory
 from bot.adapters.storage.migrate import current_revision, head_revision, upgrade
@@ -27,7 +28,8 @@ from bot.core.errors import StorageError
 from bot.ports import Clock
 
 __all__ = [
-    "FileAnchor", "HeadAnchor", "SqlAuditLog", "SqlIdempotencyKeys", "SqlJobQueue",
+    "FileAnchor", "HeadAnchor", "SqlAuditLog", "SqlIdempotencyKeys", "SqlIncidentStore",
+    "SqlJobQueue",
     "SqlMetricHistory", "Storage",
     "is_sqlite_url", "open_storage", "resolve_audit_key",
 ]
@@ -49,6 +51,7 @@ class Storage:
     key: bytes = field(repr=False)
     metrics: SqlMetricHistory | None = None  # the metric history (issue 7)
     anchors: list[HeadAnchor] = field(default_factory=list)
+    incidents: SqlIncidentStore | None = None  # incidents and their notes (issue 8)
 
     def verify(self) -> VerifyReport:
         """Check the whole chain against its signed head and every anchor that reads back."""
@@ -96,4 +99,5 @@ def open_storage(
         key=key,
         metrics=SqlMetricHistory(engine),
         anchors=list(anchors),
+        incidents=SqlIncidentStore(engine),
     )

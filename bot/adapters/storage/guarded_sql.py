@@ -28,6 +28,7 @@ PENDING = sa.Table(
     sa.Column("body", sa.Text), sa.Column("status", sa.String(20)),
     sa.Column("approvals", sa.Text), sa.Column("created_at", UtcDateTime),
     sa.Column("expires_at", UtcDateTime), sa.Column("updated_at", UtcDateTime),
+    sa.Column("card_channel", sa.String(40)), sa.Column("card_ts", sa.String(40)),  # 0007
 )
 HOLDS = sa.Table(
     "bot_holds", _META,
@@ -52,6 +53,8 @@ _CHANGED = ("executing", "done")
 def _pending(row: Any) -> PendingAction:
     data = json.loads(row.body)
     data.update(status=row.status, approvals=tuple(json.loads(row.approvals)))
+    if row.card_ts:  # where the card was posted, once it was
+        data.update(channel=row.card_channel, message_ts=row.card_ts)
     return PendingAction.model_validate(data)
 
 
@@ -98,6 +101,12 @@ class SqlGuardedRecords:
                 PENDING.c.request_id == request_id, PENDING.c.status == old).values(**values))
             return bool(result.rowcount)
 
+    def set_card(self, request_id: str, *, channel: str, ts: str) -> None:
+        """Remember where the request's card was posted (so a job can update it in place)."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(PENDING.update().where(PENDING.c.request_id == request_id)
+                         .values(card_channel=channel, card_ts=ts))
+
     def changes_since(self, scope: str, since: datetime, *, besides: str = "") -> int:
         """Changes on ``scope`` that ran (or are running) since ``since``, but ``besides``."""
         with read_connection(self.engine) as conn:
@@ -124,6 +133,15 @@ class SqlGuardedRecords:
                             criteria=json.loads(r.criteria), reason=r.reason,
                             node_uuids=json.loads(r.node_uuids), created=r.created_at,
                             expires=r.expires_at) for r in rows]
+
+    def set_hold_uuid(self, hold_id: str, node: str, uuid: str) -> None:
+        """A re-applied hold's new UUID on ``node`` (kumod gives a new one each time)."""
+        with write_transaction(self.engine) as conn:
+            for row in conn.execute(HOLDS.select().where(HOLDS.c.hold_id == hold_id,
+                                                         HOLDS.c.cancelled_at.is_(None))):
+                uuids = {**json.loads(row.node_uuids), node: uuid}
+                conn.execute(HOLDS.update().where(HOLDS.c.id == row.id)
+                             .values(node_uuids=json.dumps(uuids, sort_keys=True)))
 
     def cancel_hold(self, hold_id: str, now: datetime) -> None:
         """Mark the bot's hold cancelled."""

@@ -133,3 +133,116 @@ KEYS: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
 JOBS: sa.Table = JobRow.__table__  # type: ignore[attr-defined]
 METRIC_SERIES: sa.Table = MetricSeriesRow.__table__  # type: ignore[attr-defined]
 METRIC_SNAPSHOTS: sa.Table = MetricSnapshotRow.__table__  # type: ignore[attr-defined]
+
+
+class IncidentRow(SQLModel, table=True):
+    """One incident (``bot.core.incidents``); its id is ``INC-<day>-<seq>``."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        sa.UniqueConstraint("day", "seq", name="uq_incidents_day_seq"),
+        sa.Index("uq_incidents_open_channel", "channel", unique=True,
+                 sqlite_where=sa.text("status = 'open'"),
+                 postgresql_where=sa.text("status = 'open'")),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    day: str = Field(max_length=8)
+    seq: int
+    title: str = Field(sa_type=sa.Text)
+    domains: str = Field(sa_type=sa.Text)  # a JSON list
+    channel: str | None = Field(default=None, max_length=40, index=True)
+    status: str = Field(max_length=20)
+    opened_by: str = Field(max_length=200)
+    opened_at: datetime = _utc_column(index=True)
+    resolved_by: str | None = Field(default=None, max_length=200)
+    resolved_at: datetime | None = _utc_column(default=None, nullable=True)
+
+
+class IncidentEntryRow(SQLModel, table=True):
+    """A timeline entry that is no audit event (a note, an out-of-band hold), as JSON."""
+
+    __tablename__ = "incident_entries"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "key", name="uq_incident_entries_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(max_length=40, index=True)
+    key: str | None = Field(default=None, max_length=200)
+    at: datetime = _utc_column()
+    kind: str = Field(max_length=20)
+    body: str = Field(sa_type=sa.Text)
+
+
+INCIDENTS: sa.Table = IncidentRow.__table__  # type: ignore[attr-defined]
+INCIDENT_ENTRIES: sa.Table = IncidentEntryRow.__table__  # type: ignore[attr-defined]
+
+
+class BotLogFilterRow(SQLModel, table=True):
+    """A diagnostic log filter the bot set (issue 6): until when, and whether it reverted."""
+
+    __tablename__ = "bot_log_filters"
+
+    request_id: str = Field(primary_key=True, max_length=32)
+    filter: str = Field(sa_type=sa.Text)
+    baseline: str = Field(sa_type=sa.Text)
+    channel: str | None = Field(default=None, max_length=40)
+    set_at: datetime = _utc_column(index=True)
+    until: datetime = _utc_column()
+    reverted_at: datetime | None = _utc_column(default=None, nullable=True)
+    outcome: str | None = Field(default=None, max_length=20)
+
+
+class NodeSightingRow(SQLModel, table=True):
+    """The last ``online_since`` the bot saw per kumod node: a change is a restart."""
+
+    __tablename__ = "node_sightings"
+
+    node: str = Field(primary_key=True, max_length=200)
+    online_since: str = Field(max_length=64)
+    seen_at: datetime = _utc_column()
+
+
+BOT_LOG_FILTERS: sa.Table = BotLogFilterRow.__table__  # type: ignore[attr-defined]
+NODE_SIGHTINGS: sa.Table = NodeSightingRow.__table__  # type: ignore[attr-defined]
+
+
+class MetricRollupRow(SQLModel, table=True):
+    """One node's block of one roll-up tier (``rollups_sql``); an empty node marks a block
+    as built."""
+
+    __tablename__ = "metric_rollups"
+    __table_args__ = (
+        sa.UniqueConstraint("step_s", "start", "node", name="uq_metric_rollups"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    node: str = Field(max_length=200)
+    step_s: int
+    start: datetime = _utc_column()
+    data: bytes = Field(sa_type=sa.LargeBinary)
+
+
+METRIC_ROLLUPS: sa.Table = MetricRollupRow.__table__  # type: ignore[attr-defined]
+
+
+class PlaybookRunRow(SQLModel, table=True):
+    """One playbook run (``bot.core.playbook_engine.RunState`` as JSON in ``body``);
+    every transition is ``UPDATE ... WHERE version = :seen``."""
+
+    __tablename__ = "playbook_runs"
+
+    run_id: str = Field(primary_key=True, max_length=40)
+    playbook: str = Field(max_length=100)
+    domain: str | None = Field(default=None, max_length=300)
+    incident_id: str | None = Field(default=None, max_length=100, index=True)
+    channel: str | None = Field(default=None, max_length=40)
+    status: str = Field(max_length=20, index=True)
+    step: str = Field(max_length=60)
+    version: int
+    body: str = Field(sa_type=sa.Text)
+    started_by: str = Field(max_length=200)
+    created_at: datetime = _utc_column()
+    updated_at: datetime = _utc_column()
+
+
+PLAYBOOK_RUNS: sa.Table = PlaybookRunRow.__table__  # type: ignore[attr-defined]

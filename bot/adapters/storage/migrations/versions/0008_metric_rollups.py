@@ -7,6 +7,9 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0008_metric_rollups"
 down_revision: str | None = "0007_bot_holds_reapply"
 branch_labels: str | None = None
@@ -14,8 +17,18 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    """Nothing yet: reserved so parallel work chains in a fixed order."""
+    """Create ``metric_rollups``: per node, tier and block, the series-major roll-up."""
+    op.create_table(
+        "metric_rollups",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("node", sa.String(200), nullable=False),
+        sa.Column("step_s", sa.Integer(), nullable=False),
+        sa.Column("start", sa.DateTime(timezone=False), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.UniqueConstraint("step_s", "start", "node", name="uq_metric_rollups"),
+    )
 
 
 def downgrade() -> None:
-    """Nothing yet."""
+    """Drop the roll-ups (rebuilt from the snapshots on the next compaction)."""
+    op.drop_table("metric_rollups")

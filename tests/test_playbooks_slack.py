@@ -1,0 +1,419 @@
+"""Playbook runs end to end: signed Slack requests, the emulator, the simulator, SQLite.
+
+The done-when flows of issue 10: on `yahoo-tss04` the queue-not-draining playbook
+runs its checks, finds the TSA suspension and leads to "let it expire", recording the
+decision; a bot restarted mid-run continues from the same step; on `microsoft-s3150`
+the correct phase proposes stopping the pressure through the guard and warns against
+bouncing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.dns_lookup import FixtureDns
+from bot.adapters.slack.app import make_web_client
+from bot.adapters.slack.listeners_playbook import SlackRunMessenger
+from bot.bootstrap import DEMO_DNS, Demo, build_demo, build_services, build_storage
+from bot.core import playbook_engine as engine
+from bot.core.playbook_engine import RunState
+from bot.core.playbook_spec import parse_playbook
+from bot.services import Services
+from tests.playbook_helpers import (
+    CHANNEL,
+    SignedSlack,
+    labels,
+    run_parent,
+    step_message,
+    text_of,
+    thread,
+)
+
+
+@pytest.fixture
+def yahoo(tmp_path: Path) -> Iterator[tuple[Demo, SignedSlack]]:
+    demo = build_demo("yahoo-tss04", workdir=tmp_path)
+    slack = SignedSlack(demo.local.services, demo.local.emulator, keys=demo.storage.keys)
+    yield demo, slack
+    slack.close()
+    demo.close()
+
+
+DRILL = Path(__file__).resolve().parent / "data" / "playbooks" / "drill.toml"
+
+
+def only_run(services: Services) -> RunState:
+    assert services.playbooks is not None
+    (run,) = services.playbooks.runs.open_runs() or [None]
+    assert run is not None
+    return services.playbooks.runs.get(run.run_id) or run
+
+
+def the_run(services: Services, run_id: str) -> RunState:
+    assert services.playbooks is not None
+    found = services.playbooks.runs.get(run_id)
+    assert found is not None
+    return found
+
+
+def test_queue_not_draining_finds_the_tsa_suspension_and_records_let_it_expire(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    services, emulator = demo.local.services, demo.local.emulator
+    slack.command("playbook start queue-not-draining yahoo.com")
+    run = only_run(services)
+    # diagnose decided the ask by itself: the run waits at "Let the suspension expire"
+    assert (run.step, run.status) == ("let-it-expire", "active")
+    # the checks ran through the one command path, and their answers are in the thread
+    replies = "\n".join(text_of(m) for m in thread(emulator))
+    assert "TSA path suspended" in replies and "Diagnosis: yahoo.com" in replies
+    assert [h.step for h in run.history] == ["holds", "tsa-now", "queue", "diagnose", "history",
+                                             "trend", "why"]
+    decision = run.history[-1]  # decided by diagnose: the bot, with the finding and verdict
+    assert (decision.answer, decision.by, decision.finding) == ("tsa", "kumo-bot", "tsa-holding")
+    assert decision.result and decision.result.startswith("TSA is already holding yahoo.com")
+    # the ask's message says what was decided and why, and offers the other choices
+    ask = step_message(emulator, "What holds the queue?")
+    said = text_of(ask)
+    assert "*Decided by diagnose:* *TSA suspended or throttled the path on purpose*" in said
+    assert "*Why* (`tsa-holding`): TSA is already holding yahoo.com on purpose" in said
+    assert "*Evidence:*" in said and "[TSS04]" in said
+    assert labels(ask)[0] == "A person's suspension holds it" and len(labels(ask)) == 6
+    assert "TSA suspended or throttled the path on purpose" not in labels(ask)
+    instruct = step_message(emulator, "Let the suspension expire")
+    assert "Do not rebind the queue" in text_of(instruct)
+    assert "Do not raise rates" in text_of(instruct)
+    assert labels(instruct) == ["Done", "Abandon"]
+    slack.click(instruct, "Done")
+    run = the_run(services, run.run_id)
+    assert run.status == "ended"
+    note = next(h for h in run.history if h.kind == "note")
+    assert note.result == "Decision: let the TSA suspension expire; do not rebind or raise rates."
+    # the card was edited in place, and milestones went to the channel
+    card = run_parent(emulator)
+    assert card.edited and "ended" in text_of(card) and "Write it up" in text_of(card)
+    channel = "\n".join(m.text for m in emulator.messages(CHANNEL))
+    assert "diagnose decided “What holds the queue?”" in channel
+    assert "Phase correct" in channel and "Run ended" in channel
+    # every step is in the audit log, filed as playbook steps
+    steps = [e for e in demo.storage.audit.recent(limit=200) if e.phase in ("step", "note")]
+    assert any("diagnosed why: decided tsa (tsa-holding)" in e.command_text for e in steps)
+    assert any("note: Decision: let the TSA suspension expire" in e.command_text
+               for e in steps)
+    # once the run ended, choosing differently is refused, and said to the clicker
+    slack.click(ask, "A person's suspension", user="U0BOB")
+    assert the_run(services, run.run_id).status == "ended"
+    told = [e.text for e in emulator.ephemerals(CHANNEL, "U0BOB")]
+    assert told and "This run has ended; its decisions stand." in told[-1]
+
+
+def test_choosing_differently_rebranches_the_run_and_the_card_and_thread_show_it(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    emulator = demo.local.emulator
+    slack.command("playbook start queue-not-draining yahoo.com")
+    ask = step_message(emulator, "What holds the queue?")
+    instruct = step_message(emulator, "Let the suspension expire")
+    slack.click(ask, "A person's suspension", user="U0CAROL")
+    run = only_run(demo.local.services)
+    # re-branched: the audit check ran by itself, and the run waits at the manual branch
+    assert run.step == "who-set-it"
+    override = next(h for h in run.history if h.by == "U0CAROL")
+    assert (override.step, override.answer, override.overrode) == ("why", "manual", "tsa")
+    assert [h.step for h in run.history][-3:] == ["why", "why", "audit"]
+    # the clicked message loses its buttons and says who chose what, instead of diagnose
+    closed = emulator.message(CHANNEL, ask.ts)
+    assert closed is not None and closed.edited and labels(closed) == []
+    assert "A person's suspension holds it by <@U0CAROL>" in text_of(closed)
+    assert "chose differently from diagnose" in text_of(closed)
+    assert labels(step_message(emulator, "Ask the owner of the hold")) == ["Done", "Abandon"]
+    card = run_parent(emulator)
+    assert ("diagnose decided *TSA suspended or throttled the path on purpose*; <@U0CAROL> "
+            "chose differently: *A person's suspension holds it*") in text_of(card)
+    assert "chose differently from diagnose" in "\n".join(
+        m.text for m in emulator.messages(CHANNEL))
+    assert any("override why manual" in e.command_text and e.actor.id == "U0CAROL"
+               for e in demo.storage.audit.recent(limit=200))
+    # the step it left is not the run's any more: its Done is refused, saying where it is
+    slack.click(instruct, "Done", user="U0BOB")
+    told = [e.text for e in emulator.ephemerals(CHANNEL, "U0BOB")]
+    assert told and "The run is no longer at “Let the suspension expire”" in told[-1]
+    assert only_run(demo.local.services).step == "who-set-it"
+
+
+def test_two_people_choosing_differently_at_once_apply_it_once(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    slack.command("playbook start queue-not-draining yahoo.com")
+    ask = step_message(demo.local.emulator, "What holds the queue?")
+    clicks = [threading.Thread(target=slack.click, args=(ask, label),
+                               kwargs={"user": user, "wait": False})
+              for label, user in (("A person's", "U0BOB"), ("Nothing holds it", "U0CAROL"))]
+    for t in clicks:
+        t.start()
+    for t in clicks:
+        t.join()
+    slack.wait()
+    run = only_run(demo.local.services)
+    answers = [h for h in run.history if h.step == "why" and h.by != "kumo-bot"]
+    assert len(answers) == 1
+    loser = "U0CAROL" if answers[0].by == "U0BOB" else "U0BOB"
+    told = [e.text for e in demo.local.emulator.ephemerals(CHANNEL, loser)]
+    assert told and ("Already chosen differently by" in told[-1] or "same moment" in told[-1])
+
+
+def test_a_click_slack_delivers_twice_is_applied_once(yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    slack.command("playbook start queue-not-draining yahoo.com")
+    ask = step_message(demo.local.emulator, "What holds the queue?")
+    for _ in range(2):  # the same action_ts: a redelivery, not a second click
+        slack.click(ask, "A person's suspension", action_ts="1795000000.000100")
+    run = only_run(demo.local.services)
+    assert [h.step for h in run.history].count("why") == 2  # diagnose's, then the override
+    assert demo.local.emulator.ephemerals(CHANNEL, "U0ALICE") == []
+
+
+def test_choosing_differently_is_refused_once_a_change_was_requested(
+        microsoft: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = microsoft
+    emulator = demo.local.emulator
+    slack.command("playbook start microsoft-s3150 outlook.com")
+    run = only_run(demo.local.services)
+    assert run.step == "stop-pressure" and run.request_id is not None
+    ask = step_message(emulator, "Is it Microsoft's IP block?")
+    # the decision led straight to a guarded change: no Choose-differently buttons
+    assert labels(ask) == []
+    assert "Choosing differently is closed" in text_of(ask)
+    # and a click naming the decision (an old or forged button) is refused by the engine
+    assert run.decision is not None
+    forged = replace(ask, blocks=[{"type": "actions", "block_id": "forged", "elements": [{
+        "type": "button", "action_id": "kumo_playbook_override-0",
+        "text": {"type": "plain_text", "text": "A 4xx throttle"},
+        "value": f"{run.run_id}|is-it-a-block|{run.decision.version}|brake"}]}])
+    slack.click(forged, "A 4xx throttle", user="U0BOB")
+    told = [e.text for e in emulator.ephemerals(CHANNEL, "U0BOB")]
+    assert told and "change through the guard" in told[-1]
+    assert only_run(demo.local.services).step == "stop-pressure"
+
+
+def test_when_diagnose_cannot_check_everything_nothing_is_decided(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    demo.park.knobs("mta2").down = True
+    slack.command("playbook start queue-not-draining yahoo.com")
+    run = only_run(demo.local.services)
+    assert run.step == "why" and run.decision is not None and not run.decision.decided
+    ask = step_message(demo.local.emulator, "What holds the queue?")
+    said = text_of(ask)
+    assert "*diagnose could not decide:* diagnose could not check everything (mta2" in said
+    assert "→ it points to *TSA suspended or throttled the path on purpose*" in said
+    assert labels(ask)[0] == "✓ TSA suspended or throttled the path on purpose"
+    slack.click(ask, "TSA suspended", user="U0BOB")
+    run = only_run(demo.local.services)
+    decision = next(h for h in run.history if h.step == "why")
+    assert (decision.answer, decision.by, decision.finding) == ("tsa", "U0BOB", "tsa-holding")
+    assert run.step == "let-it-expire"
+
+
+def test_when_no_choice_matches_the_lead_finding_the_step_waits_for_a_person(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    services = demo.local.services
+    assert services.playbooks is not None and isinstance(services.playbooks.library, dict)
+    drill = DRILL.read_text().replace('findings = ["tsa-holding"]', 'findings = ["manual-hold"]')
+    services.playbooks.library["drill"] = parse_playbook(drill, source="drill.toml")
+    slack.command("playbook start drill yahoo.com")
+    run = only_run(services)
+    assert run.step == "why" and [h.step for h in run.history] == ["holds"]
+    ask = step_message(demo.local.emulator, "What holds the path?")
+    assert "no choice of this step matches its lead finding (`tsa-holding`)" in text_of(ask)
+    assert "Pick the choice the evidence shows." in text_of(ask)
+    assert labels(ask) == ["TSA holds it", "A block", "Abandon"]
+
+
+def test_a_restarted_bot_continues_the_run_from_the_same_step(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    slack.command("playbook start queue-not-draining yahoo.com")
+    ask = step_message(demo.local.emulator, "What holds the queue?")
+    run_id = only_run(demo.local.services).run_id
+    slack.close()  # the bot stops; Slack (the emulator) and the database stay
+    storage = build_storage(demo.settings, clock=demo.local.services.clock)
+    try:
+        services = build_services(demo.settings, clock=demo.local.services.clock,
+                                  storage=storage, dns=FixtureDns(DEMO_DNS))
+        restarted = SignedSlack(services, demo.local.emulator, keys=storage.keys)
+        assert the_run(services, run_id).step == "let-it-expire"  # read back from SQL
+        # a button posted by the bot before it stopped
+        restarted.click(ask, "A person's suspension")
+        instruct = step_message(demo.local.emulator, "Ask the owner of the hold")
+        restarted.click(instruct, "Done")
+        run = the_run(services, run_id)
+        assert run.status == "ended"
+        assert [h.step for h in run.history][-5:] == ["why", "audit", "who-set-it",
+                                                       "record-manual", "done"]
+        restarted.close()
+    finally:
+        storage.close()
+
+
+def test_abandon_and_resume_are_buttons_in_the_thread(yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    emulator = demo.local.emulator
+    slack.command("playbook start queue-not-draining yahoo.com")
+    slack.click(step_message(emulator, "Let the suspension expire"), "Abandon")
+    run = only_run(demo.local.services)
+    assert run.status == "abandoned" and run.step == "let-it-expire"
+    resume = step_message(emulator, "Let the suspension expire")
+    assert labels(resume) == ["Resume"]
+    # while abandoned, diagnose's decision cannot be changed either
+    slack.click(step_message(emulator, "What holds the queue?"), "A person's", user="U0CAROL")
+    told = [e.text for e in emulator.ephemerals(CHANNEL, "U0CAROL")]
+    assert told and "abandoned; press Resume first" in told[-1]
+    slack.command("playbook runs")
+    listed = text_of(emulator.messages(CHANNEL)[-1])
+    assert run.run_id in listed and "abandoned" in listed
+    assert "https://local.slack.invalid/archives/C0INCIDENT/p" in listed  # the thread's link
+    slack.click(resume, "Resume", user="U0BOB")
+    run = only_run(demo.local.services)
+    assert run.status == "active" and run.step == "let-it-expire"
+    again = step_message(emulator, "Let the suspension expire")
+    assert labels(again) == ["Done", "Abandon"]
+    assert "Resumed by" in "\n".join(m.text for m in emulator.messages(CHANNEL))
+
+
+def test_starting_needs_a_known_name_and_a_domain(yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    slack.command("playbook start queue-not-drainig yahoo.com")
+    said = text_of(demo.local.emulator.messages(CHANNEL)[-1])
+    assert "There is no playbook" in said and "Did you mean `queue-not-draining`?" in said
+    slack.command("playbook start queue-not-draining")
+    said = text_of(demo.local.emulator.messages(CHANNEL)[-1])
+    assert "`queue-not-draining` needs a DOMAIN" in said
+    assert demo.local.services.playbooks is not None
+    assert demo.local.services.playbooks.runs.open_runs() == []  # nothing half-started
+
+
+def test_playbook_list_names_every_playbook(yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    slack.command("playbook list")
+    said = text_of(demo.local.emulator.messages(CHANNEL)[-1])
+    assert "`queue-not-draining`" in said and "`microsoft-s3150`" in said
+
+
+@pytest.fixture
+def microsoft(tmp_path: Path) -> Iterator[tuple[Demo, SignedSlack]]:
+    demo = build_demo("microsoft-s3150", workdir=tmp_path)
+    slack = SignedSlack(demo.local.services, demo.local.emulator, keys=demo.storage.keys)
+    yield demo, slack
+    slack.close()
+    demo.close()
+
+
+def test_s3150_proposes_stopping_the_pressure_through_the_guard_and_warns_against_bouncing(
+        microsoft: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = microsoft
+    emulator = demo.local.emulator
+    slack.command("playbook start microsoft-s3150 outlook.com")
+    ask = step_message(emulator, "Is it Microsoft's IP block?")
+    assert "*Decided by diagnose:* *A block" in text_of(ask)  # no press needed
+    assert "`reputation-block`" in text_of(ask)
+    run = only_run(demo.local.services)
+    assert run.phase == "correct" and run.request_id is not None
+    # the guard's card is in the thread, with Confirm for the requester
+    card = next(m for m in thread(emulator) if "A change: press Confirm" in text_of(m))
+    assert "Suspend the scheduled queues of outlook.com" in text_of(card)
+    step = step_message(emulator, "Stop the pressure on the path")
+    assert "Do not bounce the queued mail" in text_of(step)
+    assert labels(step) == ["Continue", "Abandon"]
+    assert "A change was requested" in "\n".join(m.text for m in emulator.messages(CHANNEL))
+    slack.click(card, "Confirm")  # the guard's own button, in the thread
+    slack.click(step, "Continue")
+    run = only_run(demo.local.services)
+    stopped = next(h for h in run.history if h.step == "stop-pressure")
+    assert (stopped.answer, stopped.result) == ("continue", "executed")
+    holds = demo.local.services.writes.records.active_holds(  # type: ignore[union-attr]
+        demo.local.services.clock.now())
+    assert len(holds) == 1 and holds[0].criteria.get("domain") == "outlook.com"
+
+
+def test_a_run_in_an_incident_channel_files_its_checks_and_its_note_under_the_incident(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    services = demo.local.services
+    if services.incidents is None:
+        pytest.skip("incidents are not wired in this build")
+    slack.command('incident start "Yahoo stalled" --domain yahoo.com')
+    (incident,) = services.incidents.recent()
+    slack.command("playbook start queue-not-draining yahoo.com")
+    run = only_run(services)
+    assert run.incident == incident.id
+    assert f"holds yahoo.com --incident {incident.id}" in "\n".join(
+        e.command_text for e in demo.storage.audit.recent(limit=200))
+    slack.click(step_message(demo.local.emulator, "Let the suspension expire"), "Done")
+    notes = [e for e in services.incidents.entries(incident.id) if e.kind == "note"]
+    assert [n.quoted for n in notes] == [
+        "Decision: let the TSA suspension expire; do not rebind or raise rates."]
+    assert services.playbooks is not None
+    assert [r.run_id for r in services.playbooks.runs.runs_for_incident(incident.id)] == \
+        [run.run_id]
+
+
+def test_a_run_cut_short_during_a_check_is_resumed_from_playbook_runs(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    services, emulator = demo.local.services, demo.local.emulator
+    assert services.playbooks is not None
+    book = services.playbooks.library["queue-not-draining"]
+    # What a crash leaves: the run and its card, at its first check, never answered.
+    state = engine.start(book, run_id="run-cut", domain="yahoo.com", incident=None,
+                         channel=CHANNEL, by="U0ALICE", at=services.clock.now()).state
+    ts = SlackRunMessenger(make_web_client("xoxb-test", emulator.api_url)).post_parent(
+        state, book)
+    services.playbooks.runs.add(state.model_copy(update={"parent_ts": ts, "card_ts": ts}))
+    slack.command("playbook runs")
+    listing = emulator.messages(CHANNEL)[-1]
+    assert "Resume run-cut" in labels(listing)
+    slack.click(listing, "Resume run-cut", user="U0BOB")
+    run = the_run(services, "run-cut")
+    assert run.step == "let-it-expire"  # the checks ran again, and diagnose decided
+    assert [(h.step, h.kind, h.by) for h in run.history][:2] == [
+        ("holds", "resume", "U0BOB"), ("holds", "check", "kumo-bot")]
+    assert "What holds the queue?" in text_of(step_message(emulator, "What holds the queue?"))
+    assert not emulator.message(CHANNEL, listing.ts).edited  # the list itself is left alone
+
+
+def test_a_run_whose_parent_message_was_deleted_goes_on_under_a_new_card(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    services, emulator = demo.local.services, demo.local.emulator
+    slack.command("playbook start queue-not-draining yahoo.com")
+    ask = step_message(emulator, "What holds the queue?")
+    old = only_run(services).parent_ts
+    assert old is not None
+    make_web_client("xoxb-test", emulator.api_url).chat_delete(channel=CHANNEL, ts=old)
+    slack.click(ask, "A person's suspension")
+    run = only_run(services)
+    assert run.parent_ts not in (None, old) and run.card_ts == run.parent_ts
+    assert run.step == "who-set-it"
+    instruct = step_message(emulator, "Ask the owner of the hold")  # under the new card
+    assert instruct.thread_ts == run.parent_ts
+    slack.click(instruct, "Done")  # its buttons still name the version it was posted at
+    assert the_run(services, run.run_id).status == "ended"
+
+
+def test_a_channel_the_bot_cannot_post_in_starts_nothing_and_says_why(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    demo.local.emulator.set_bot_membership(CHANNEL, False)
+    demo.local.emulator.chat_write_public = False  # and no `chat:write.public` scope
+    slack.command("playbook start queue-not-draining yahoo.com")
+    said = "\n".join(text_of(m) for m in demo.local.emulator.messages(CHANNEL))
+    assert "I cannot post the run's card in this channel (not_in_channel)" in said
+    assert demo.local.services.playbooks is not None
+    assert demo.local.services.playbooks.runs.open_runs() == []
