@@ -76,6 +76,18 @@ def test_actions_in_different_minutes_or_unended_stay_apart() -> None:
                 if line.outcome == "expired"]
 
 
+def test_one_actions_sources_seen_across_a_minute_boundary_are_one_line() -> None:
+    # The watcher saw ip-1 at 09:00:59 and ip-2 at 09:01:02 (T0 is 09:00:12): the same action.
+    early, late = T0 + timedelta(seconds=47), T0 + timedelta(seconds=50)
+    first, second = throttle(1, "ip-1", at=early), throttle(2, "ip-2", at=late)
+    second = second.model_copy(update={"refreshes": 3})
+    starts = [line for line in tsa_lines([first, second], until=T0 + timedelta(hours=1))
+              if line.outcome == "started"]
+    assert [line.text for line in starts] == [
+        "TSA: throttle connection_limit=1 for yahoo.com from sources ip-1, ip-2 "
+        "until 09:17 UTC, refreshed up to 3 time(s), rule"]
+
+
 def test_short_rule_and_sources_text() -> None:
     assert short_rule("a  b\nc") == "a b c"
     assert len(short_rule("x" * 500)) == RULE_CHARS

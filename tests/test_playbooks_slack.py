@@ -417,3 +417,30 @@ def test_a_channel_the_bot_cannot_post_in_starts_nothing_and_says_why(
     assert "I cannot post the run's card in this channel (not_in_channel)" in said
     assert demo.local.services.playbooks is not None
     assert demo.local.services.playbooks.runs.open_runs() == []
+
+
+def test_a_playbook_named_in_another_case_is_the_same_playbook(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    demo, slack = yahoo
+    slack.command("playbook start Queue-Not-Draining yahoo.com")
+    assert only_run(demo.local.services).playbook == "queue-not-draining"
+
+
+def test_a_button_naming_a_step_the_playbook_no_longer_has_is_told_not_crashed(
+        yahoo: tuple[Demo, SignedSlack]) -> None:
+    # an old message's button, after the playbook file was edited and the step renamed
+    import copy
+
+    demo, slack = yahoo
+    services, emulator = demo.local.services, demo.local.emulator
+    slack.command("playbook start queue-not-draining yahoo.com")
+    run = only_run(services)
+    instruct = step_message(emulator, "Let the suspension expire")
+    blocks = copy.deepcopy(instruct.blocks or [])
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            element["value"] = f"{run.run_id}|renamed-since|{run.version}|"
+    slack.click(replace(instruct, blocks=blocks), "Done", user="U0BOB")
+    told = [e.text for e in emulator.ephemerals(CHANNEL, "U0BOB")]
+    assert told and "no longer at that step" in told[-1] and ":boom:" not in told[-1]
+    assert the_run(services, run.run_id).version == run.version

@@ -86,3 +86,44 @@ def test_a_huge_park_stays_within_slacks_limits() -> None:
     assert len(message.blocks) <= 50
     assert all(len(t) <= 3000 for t in _all_text(message.blocks))
     assert "narrow it with a DOMAIN" in "".join(_all_text(message.blocks))
+
+
+def test_help_shows_every_verb_even_when_the_list_is_longer_than_one_section() -> None:
+    from bot.core.answers import HelpAnswer, HelpSection
+    from bot.core.help import help_text
+
+    text = help_text(None)
+    answer = HelpAnswer(command="help", generated_at=NOW, title=text.title, sections=[
+        HelpSection(title=s.heading, lines=list(s.lines)) for s in text.sections])
+    shown = "\n".join(_all_text(build_answer_message(answer, asked_by="U1", text="help").blocks))
+    assert "(truncated)" not in shown
+    for verb in ("xfer", "incident", "playbook", "postmortem"):
+        assert f"/kumo {verb}" in shown
+
+
+def test_incident_status_names_who_last_diagnosed_as_a_mention_and_escapes_the_rest() -> None:
+    from bot.adapters.slack.views_incident import build_incident_status
+    from bot.core.answers_incident import IncidentStatusAnswer
+    from bot.core.incidents import Incident
+
+    incident = Incident(id="INC-20261129-1", title="t <!here>", opened_by="U0ALICE",
+                        opened_at=NOW)
+    answer = IncidentStatusAnswer(
+        command="incident", generated_at=NOW, incident=incident,
+        findings_source="`diagnose` run now (last filed here: 11:58 UTC by <@U0BOB>)",
+        findings_problems=["yahoo.com: <!channel> broke"])
+    shown = "\n".join(_all_text(build_incident_status(answer)))
+    assert "by <@U0BOB>" in shown
+    assert "&lt;@U0BOB&gt;" not in shown
+    assert "<!here>" not in shown and "<!channel>" not in shown
+
+
+def test_a_failure_of_something_not_asked_does_not_make_the_count_negative() -> None:
+    # `incident start --domain D` reports a DNS failure as `dns:D`, which is not a node asked
+    answer = ErrorAnswer(command="incident", generated_at=NOW, message="x", error_type="x",
+                         asked=["mta1"],
+                         failures=[NodeFailure(node="mta1", kind="down", detail="refused"),
+                                   NodeFailure(node="dns:yahoo.com", kind="bad-answer",
+                                               detail="NXDOMAIN")])
+    meta = build_answer_message(answer, asked_by="U1", text="incident start").blocks[0]
+    assert "0 of 1 answered" in str(meta) and "-1 of" not in str(meta)

@@ -46,3 +46,29 @@ def test_the_override_modal_carries_where_the_card_is_and_cites_the_evidence() -
     assert '"ts": "1.2"' in modal["private_metadata"]
     assert "&lt;b&gt;[TSS04]&lt;/b&gt;" in modal["blocks"][0]["text"]["text"]
     assert len(modal["title"]["text"]) <= 24
+
+
+class _RecordingClient:
+    """The Slack SDK edge: records what would be sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, object]] = []
+
+    def chat_update(self, **kwargs: object) -> None:
+        self.sent.append(kwargs)
+
+    def chat_postMessage(self, **kwargs: object) -> None:
+        self.sent.append(kwargs)
+
+
+def test_the_updated_cards_fallback_text_escapes_the_typed_reason() -> None:
+    from typing import Any
+
+    from bot.adapters.slack.listeners_guard import update_card
+
+    hostile = answer("done", action="Suspend yahoo.com for 1h (reason: <!channel> & co)")
+    client: Any = _RecordingClient()
+    update_card(client, "C0INCIDENT", "1.2", hostile)  # the card's ts is known: edited
+    update_card(client, "C0INCIDENT", "", hostile)  # unknown: a new message
+    for sent in client.sent:
+        assert sent["text"] == "Suspend yahoo.com for 1h (reason: &lt;!channel&gt; &amp; co)"

@@ -264,7 +264,9 @@ def _check_current(book: Playbook, state: RunState, event: AnyEvent) -> None:
             raise StepTaken(f"Already done by {who}{said}; the run is now at "
                             f"{_quote(book.step(state.step).title)}.")
         if event.step != state.step:  # left unanswered: someone chose differently before it
-            raise StepTaken(f"The run is no longer at {_quote(book.step(event.step).title)}; "
+            left = next((s for s in book.steps if s.id == event.step), None)  # None: edited out
+            was = _quote(left.title) if left is not None else "that step"
+            raise StepTaken(f"The run is no longer at {was}; "
                             f"it is now at {_quote(book.step(state.step).title)}.")
         raise StepTaken("Someone acted on this run at the same moment; this click was not "
                         "applied. The thread shows where the run is now.")

@@ -3,10 +3,11 @@
 tsa-daemon acts per egress source: one rule firing on a provider throttles or suspends
 each source's path apart, so the diary holds one entry per source.  A reader of the
 timeline wants the action once, with the sources it covered: entries that start (or end)
-in the same minute with the same action, setting, value, domain or site, rule and expiry
-become one line listing the sources (``ip-1, ip-2, ip-3``).  The rule's trigger (a regex
-that may run to hundreds of characters) is cut to ``RULE_CHARS``; ``/kumo tsa history``
-keeps every action and rule in full (``TSA_DETAIL`` says so).
+within a minute of each other with the same action, setting, value, domain or site and
+rule, expiring within a minute of each other, become one line listing the sources
+(``ip-1, ip-2, ip-3``).  The rule's trigger (a regex that may run to hundreds of
+characters) is cut to ``RULE_CHARS``; ``/kumo tsa history`` keeps every action and rule
+in full (``TSA_DETAIL`` says so).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.incidents import TimelineEntry
 from bot.core.tsa_diary import describe_scope
@@ -57,6 +58,7 @@ class _Group:
     entry: DiaryEntry
     ids: list[int] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    refreshes: int = 0
 
 
 def _scope(entry: DiaryEntry, sources: list[str]) -> str:
@@ -78,29 +80,49 @@ def _shared(entry: DiaryEntry) -> tuple[str, ...]:
     return (entry.tsa, entry.kind, scope, entry.site or "", entry.rule)
 
 
-def _group(items: Iterable[tuple[datetime, tuple[str, ...], DiaryEntry]]) -> list[_Group]:
-    groups: dict[tuple[object, ...], _Group] = {}
-    for at, extra, entry in sorted(items, key=lambda item: (item[0], item[2].id)):
-        key = (at.replace(second=0, microsecond=0), *_shared(entry), *extra)
-        group = groups.setdefault(key, _Group(at=at, entry=entry))
+NEAR = timedelta(minutes=1)
+
+
+def _group(items: Iterable[tuple[datetime, datetime | None, str, DiaryEntry]]
+           ) -> list[_Group]:
+    """Group by what entries share; within that, by time (and expiry) less than NEAR apart.
+
+    Proximity, not the clock minute: the watcher sees one rule's per-source actions a
+    moment apart, and a minute boundary between them must not split the line.
+    """
+    open_groups: dict[tuple[object, ...], list[tuple[_Group, datetime | None]]] = {}
+    out: list[_Group] = []
+    for at, expires, extra, entry in sorted(items, key=lambda item: (item[0], item[3].id)):
+        candidates = open_groups.setdefault((*_shared(entry), extra), [])
+        group = next((g for g, g_expires in candidates
+                      if at - g.at < NEAR and _near(expires, g_expires)), None)
+        if group is None:
+            group = _Group(at=at, entry=entry)
+            candidates.append((group, expires))
+            out.append(group)
         group.ids.append(entry.id)
+        group.refreshes = max(group.refreshes, entry.refreshes)
         if entry.source:
             group.sources.append(entry.source)
-    return list(groups.values())
+    return out
+
+
+def _near(a: datetime | None, b: datetime | None) -> bool:
+    return a == b if a is None or b is None else abs(a - b) < NEAR
 
 
 def tsa_lines(entries: Iterable[DiaryEntry], until: datetime) -> list[TimelineEntry]:
     """Timeline lines for TSA's diary entries: each start, and each end up to ``until``,
     grouped across egress sources (see the module's docstring)."""
     chosen = list(entries)
-    starts = _group((e.first_seen, (f"{e.first_expires:%H:%M}", str(e.refreshes)), e)
-                    for e in chosen)
-    ends = _group((e.ended_at, (e.end_reason or "",), e) for e in chosen
+    starts = _group((e.first_seen, e.first_expires, "", e) for e in chosen)
+    ends = _group((e.ended_at, None, e.end_reason or "", e) for e in chosen
                   if e.ended_at is not None and e.ended_at <= until)
     out: list[TimelineEntry] = []
     for group in starts:
         entry = group.entry
-        refreshed = f", refreshed {entry.refreshes} time(s)" if entry.refreshes else ""
+        most = "up to " if len(group.ids) > 1 else ""
+        refreshed = f", refreshed {most}{group.refreshes} time(s)" if group.refreshes else ""
         out.append(TimelineEntry(
             at=group.at, kind="tsa", actor="tsa",
             text=f"TSA: {entry.kind} {_scope(entry, group.sources)} until "

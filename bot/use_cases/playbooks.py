@@ -64,7 +64,7 @@ def _setup(svc: Services) -> PlaybookSetup:
 
 
 def _book(setup: PlaybookSetup, name: str) -> Playbook:
-    book = setup.library.get(name)
+    book = setup.library.get(name) or setup.library.get(name.lower())  # names are lower-case
     if book is None:
         nearest = closest(name.lower(), list(setup.library))
         hint = f"Did you mean `{nearest}`? " if nearest else ""

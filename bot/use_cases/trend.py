@@ -23,6 +23,7 @@ from bot.core.metric_rollups import step_for_window
 from bot.core.queuenames import split_ready_queue
 from bot.core.scope import Scope, scope_for
 from bot.core.trend import (
+    LATENCY_KINDS,
     PACE_KINDS,
     RATE_WINDOW,
     BotOverride,
@@ -35,6 +36,7 @@ from bot.use_cases.summaries import _collect, _tsa_failures, resolve_scope
 
 if TYPE_CHECKING:
     from bot.core.models import TsaState
+    from bot.ports import MetricHistory
     from bot.services import Services
 
 DEFAULT_SINCE = timedelta(hours=1)
@@ -59,8 +61,7 @@ def trend_answer(svc: Services, cmd: Trend, base: dict[str, Any]) -> TrendAnswer
                                       where=lambda key: wanted_series(scope, key),
                                       step=step, keep_newest=RATE_WINDOW + 1)
     points = scope_trend(snapshots, scope)
-    pace, pace_source = connection_pace(svc.history.snapshots(since=now - PACE_WINDOW,
-                                                              kinds=PACE_KINDS))
+    pace, pace_source = history_pace(svc.history, now - PACE_WINDOW)
     answer, tsa_answer, tsa = _collect(svc, None)
     holds = holds_in_scope(collect_holds(answer.results, tsa, now), scope)
     limits, shaping_at = path_limits(svc, scope, snapshots, holds, tsa, now)
@@ -81,6 +82,15 @@ def trend_answer(svc: Services, cmd: Trend, base: dict[str, Any]) -> TrendAnswer
         failures=answer.failures + _tsa_failures(tsa_answer),
         **base,
     )
+
+
+def history_pace(history: MetricHistory, since: datetime) -> tuple[float | None, str]:
+    """``connection_pace`` since ``since``, reading the two latency series of each node
+    first: the every-path series are read only when the history has no latency."""
+    pace, source = connection_pace(history.snapshots(since=since, kinds=LATENCY_KINDS))
+    if pace is not None:
+        return pace, source
+    return connection_pace(history.snapshots(since=since, kinds=PACE_KINDS))
 
 
 def wanted_series(scope: Scope, key: tuple[str, str]) -> bool:

@@ -16,15 +16,19 @@ from bot.core.diagnosis_model import Diagnosis, Line, Piece
 from bot.core.holds import Hold
 from bot.core.scope import Scope
 from bot.core.trend import (
-    PACE_KINDS,
-    connection_pace,
     counted_overrides,
     drain_estimate,
     format_span,
     override_words,
     scope_trend,
 )
-from bot.use_cases.trend import TREND_KINDS, path_limits, readable_rates, wanted_series
+from bot.use_cases.trend import (
+    TREND_KINDS,
+    history_pace,
+    path_limits,
+    readable_rates,
+    wanted_series,
+)
 
 if TYPE_CHECKING:
     from bot.core.models import TsaState
@@ -45,8 +49,7 @@ def with_drain_evidence(svc: Services, diagnosis: Diagnosis, scope: Scope,
     if len(points) < 2:
         return diagnosis
     limits, _ = path_limits(svc, scope, snapshots, holds, tsa, now)
-    pace, pace_source = connection_pace(history.snapshots(since=now - WINDOW,
-                                                          kinds=PACE_KINDS))
+    pace, pace_source = history_pace(history, now - WINDOW)
     est = drain_estimate(points, limits, now=now, pace=pace,
                          rate_per_second=readable_rates(limits), pace_source=pace_source)
     arriving, draining = est.arriving_per_min or 0.0, est.draining_per_min or 0.0

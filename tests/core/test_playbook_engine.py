@@ -303,3 +303,12 @@ def test_resuming_a_guarded_step_keeps_its_request_instead_of_asking_again(
     back = engine.apply(book, gone, engine.Resume(**at(gone, by="U0BOB")))
     assert back.state.request_id == "req-1"
     assert "ProposeChange" not in kinds(back) and "PostStep" in kinds(back)
+
+
+def test_a_button_for_a_step_the_playbook_no_longer_has_is_refused_not_a_crash(
+        book: Playbook) -> None:
+    # an old message's button after the playbook file was edited (or a hand-made value)
+    state = at_the_ask(book)
+    with pytest.raises(StepTaken, match="no longer at that step; it is now at"):
+        engine.apply(book, state, engine.Done(step="renamed-since", version=state.version,
+                                              by="U0ALICE", at=T0))

@@ -145,3 +145,15 @@ def test_a_window_without_blocks_reads_the_snapshots_downsampled(storage: Storag
         (timedelta(minutes=26), 26.0),  # the bucket's latest before the whole tail
         (timedelta(minutes=27), 27.0), (timedelta(minutes=28), 28.0),
         (timedelta(minutes=29), 29.0)]
+
+
+def test_a_block_another_process_built_first_is_left_as_it_is(
+    history: SqlMetricHistory,
+) -> None:
+    from bot.adapters.storage.metrics_sql import unpack
+    from bot.adapters.storage.rollups_sql import _build_one
+
+    built = _blocks(history)
+    with history.engine.begin() as conn:  # the same block again, as a second sampler would
+        _build_one(conn, ROLLUPS[0], T0 - timedelta(hours=2), unpack)
+    assert _blocks(history) == built

@@ -23,6 +23,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.adapters.slack.clicks import clicker, read_click
 from bot.adapters.slack.ids import ActionId, CallbackId
 from bot.adapters.slack.redelivery import first_delivery
 from bot.adapters.slack.text import escape
@@ -33,7 +34,6 @@ from bot.adapters.slack.views_guard import (
 )
 from bot.core.answers import AnswerBase
 from bot.core.answers_guard import GuardAnswer
-from bot.core.audit import Actor
 from bot.core.errors import BotError
 from bot.ports import IdempotencyKeys
 from bot.services import Services
@@ -83,13 +83,8 @@ def click_once(services: Services, keys: IdempotencyKeys, body: dict[str, Any],
 
 def apply_click(services: Services, body: dict[str, Any], client: WebClient) -> None:
     """Press the button for the clicker and show the result on the card."""
-    action = (body.get("actions") or [{}])[0]
-    user = body.get("user") or {}
-    by = Actor(id=str(user.get("id", "")), name=str(user.get("username") or user.get("name")
-                                                    or ""))
-    container = body.get("container") or {}
-    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
-    ts = str(container.get("message_ts") or "")
+    click = read_click(body)
+    action, by, channel, ts = click.action, click.by, click.channel, click.message_ts
     request_id, what = str(action.get("value", "")), _PRESSES[str(action.get("action_id"))]
     try:
         card = guarded.override_needed(services, request_id, by=by) if what == "agree" else None
@@ -138,9 +133,7 @@ def submit_once(services: Services, keys: IdempotencyKeys, body: dict[str, Any],
     if not first_delivery(keys, "view_submission", f"{view.get('id')}:{view.get('hash')}"):
         return
     meta = json.loads(str(view.get("private_metadata") or "{}"))
-    user = body.get("user") or {}
-    by = Actor(id=str(user.get("id", "")), name=str(user.get("username") or user.get("name")
-                                                    or ""))
+    by = clicker(body)
     channel, ts = str(meta.get("channel") or ""), str(meta.get("ts") or "")
     try:
         answer = guarded.press(services, str(meta.get("request_id") or ""), by=by, what="agree",
@@ -155,7 +148,8 @@ def submit_once(services: Services, keys: IdempotencyKeys, body: dict[str, Any],
 def update_card(client: WebClient, channel: str, ts: str, answer: GuardAnswer) -> None:
     """Show the request's new state on its card (a new message when the card is unknown)."""
     blocks = build_guard_card(answer)
+    text = escape(answer.action)  # the fallback is mrkdwn too; the action quotes the reason
     if ts:
-        client.chat_update(channel=channel, ts=ts, text=answer.action, blocks=blocks)
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     else:
-        client.chat_postMessage(channel=channel, text=answer.action, blocks=blocks)
+        client.chat_postMessage(channel=channel, text=text, blocks=blocks)

@@ -20,6 +20,7 @@ from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.adapters.slack.clicks import Click, read_click
 from bot.adapters.slack.ids import ActionId
 from bot.adapters.slack.listeners_guard import remember_card
 from bot.adapters.slack.redelivery import first_delivery
@@ -33,7 +34,6 @@ from bot.adapters.slack.views_playbook import (
     read_button_value,
 )
 from bot.core.answers import AnswerBase
-from bot.core.audit import Actor
 from bot.core.errors import BotError, UserInputError
 from bot.core.playbook_engine import RunState
 from bot.core.playbook_spec import Playbook
@@ -175,16 +175,12 @@ def click_once(services: Services, keys: IdempotencyKeys, body: dict[str, Any],
 def apply_click(services: Services, body: dict[str, Any], client: WebClient,
                 transport: str) -> None:
     """Press the button for the clicker; close the clicked message; errors to the clicker."""
-    action = (body.get("actions") or [{}])[0]
-    user = body.get("user") or {}
-    by = Actor(id=str(user.get("id", "")), name=str(user.get("username") or user.get("name")
-                                                    or ""))
-    container = body.get("container") or {}
-    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    click = read_click(body)
+    action, by, channel = click.action, click.by, click.channel
     action_id = str(action.get("action_id", ""))
     messenger = SlackRunMessenger(client, services)
     ctx = RequestContext(actor=by, transport=transport, channel=channel,
-                         thread_ts=container.get("thread_ts"), messenger=messenger)
+                         thread_ts=click.thread_ts, messenger=messenger)
     try:
         run_id, step, version, choice = read_button_value(str(action.get("value", "")))
         what = "choose" if action_id.startswith(ActionId.PLAYBOOK_CHOOSE.value) else \
@@ -194,27 +190,26 @@ def apply_click(services: Services, body: dict[str, Any], client: WebClient,
         state = playbooks.press(services, playbooks.Press(
             run_id=run_id, step=step, version=version, what=what, choice=choice), ctx)
     except ValueError:
-        _tell(client, channel, by, container, ":x: That button is not one of a playbook run.")
+        _tell(client, click, ":x: That button is not one of a playbook run.")
         return
     except BotError as exc:
-        _tell(client, channel, by, container, f":x: {escape(exc.message)}"
+        _tell(client, click, f":x: {escape(exc.message)}"
               + (f"\n{escape(exc.hint)}" if exc.hint else ""))
         return
     except Exception:  # the one edge where a bug becomes a message with an id to quote
         incident = uuid.uuid4().hex[:12]
         log.exception("unexpected error on a playbook click (id %s)", incident)
-        _tell(client, channel, by, container,
+        _tell(client, click,
               f":boom: Something went wrong; quote id `{incident}`.")
         return
     book = services.playbooks.library.get(state.playbook) if services.playbooks else None
-    ts = str(container.get("message_ts") or "")
-    in_thread = bool(state.parent_ts) and container.get("thread_ts") == state.parent_ts
+    ts = click.message_ts
+    in_thread = bool(state.parent_ts) and click.thread_ts == state.parent_ts
     if book is not None and ts and in_thread:  # not the `playbook runs` list
         text, blocks = build_closed_step(state, book, step)
         client.chat_update(channel=channel, ts=ts, text=escape(text), blocks=blocks)
 
 
-def _tell(client: WebClient, channel: str, by: Actor, container: dict[str, Any],
-          text: str) -> None:
-    client.chat_postEphemeral(channel=channel, user=by.id, text=text,
-                              thread_ts=container.get("thread_ts"))
+def _tell(client: WebClient, click: Click, text: str) -> None:
+    client.chat_postEphemeral(channel=click.channel, user=click.by.id, text=text,
+                              thread_ts=click.thread_ts)

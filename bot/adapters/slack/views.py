@@ -13,6 +13,7 @@ from bot.adapters.slack.blocks import Block, context, header, section
 from bot.adapters.slack.text import (
     FALLBACK_TEXT_LIMIT,
     MESSAGE_BLOCKS_LIMIT,
+    SECTION_TEXT_LIMIT,
     clip,
     code,
     escape,
@@ -60,7 +61,8 @@ def build_failures(failures: list[NodeFailure]) -> list[Block]:
 
 def _frame(answer: AnswerBase, asked_by: str, text: str, body: list[Block], title: str) -> Message:
     who = f"<@{escape(asked_by)}>" if asked_by else "someone"
-    answered = len(answer.asked) - len({f.node for f in answer.failures})
+    # only failures of what was asked count (a `dns:D` failure is not a node that was asked)
+    answered = len(answer.asked) - len({f.node for f in answer.failures} & set(answer.asked))
     meta = [f"{who} asked {code(('/kumo ' + ' '.join(text.split())).strip())}"]
     if answer.asked:
         meta.append(f"{answered} of {len(answer.asked)} answered")
@@ -75,8 +77,13 @@ def _frame(answer: AnswerBase, asked_by: str, text: str, body: list[Block], titl
 def build_help(answer: HelpAnswer) -> list[Block]:
     blocks: list[Block] = [header(answer.title)]
     for sec in answer.sections:
-        body = "\n".join(escape(line) for line in sec.lines)
-        blocks.append(section(f"*{escape(sec.title)}*\n{body}"))
+        text = f"*{escape(sec.title)}*"
+        for line in (escape(line) for line in sec.lines):
+            if len(text) + 1 + len(line) > SECTION_TEXT_LIMIT:  # carry on in a new section
+                blocks.append(section(text))
+                text = ""
+            text = f"{text}\n{line}" if text else line
+        blocks.append(section(text))
     return blocks
 
 

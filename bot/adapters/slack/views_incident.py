@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.adapters.slack.blocks import DIVIDER, Block, context, section
 from bot.adapters.slack.text import clip, code, escape
 from bot.adapters.slack.views_park import hold_line
+from bot.adapters.slack.views_playbook import milestone_text
 from bot.core.answers import AnswerBase
 from bot.core.answers_incident import (
     IncidentAnswer,
@@ -117,7 +118,8 @@ def build_incident_status(answer: IncidentStatusAnswer) -> list[Block]:
         f"\n      first step: {escape(clip(f.first_step, 300))}" for f in answer.findings[:9])
     problems = "\n".join(f":grey_question: {escape(p)}" for p in answer.findings_problems)
     body = "\n".join(x for x in (findings, problems) if x) or "none"
-    blocks.append(section(f"*Last findings*: {escape(answer.findings_source)}\n{body}"))
+    # the source names who last ran diagnose as a <@U…> mention: keep it, escape the rest
+    blocks.append(section(f"*Last findings*: {milestone_text(answer.findings_source)}\n{body}"))
     pending = "\n".join(
         f"• {code(p.command_text)} by {_who(p.requester)}: waits for "
         f"{'Confirm' if p.decision == 'confirm' else 'sign-off'} "

@@ -20,6 +20,7 @@ from itertools import accumulate
 
 import sqlalchemy as sa
 import zstandard
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.adapters.storage.tables import METRIC_ROLLUPS, METRIC_SNAPSHOTS
 from bot.core.errors import StorageError
@@ -121,7 +122,9 @@ def _build_one(conn: sa.Connection, rollup: Rollup, start: datetime,
     values = [{"node": node, "step_s": step_s, "start": start,
                "data": pack_block(start, buckets)} for node, buckets in by_node.items()]
     values.append({"node": BUILT, "step_s": step_s, "start": start, "data": b""})
-    conn.execute(METRIC_ROLLUPS.insert(), values)
+    # Another process that built the same block first wins: its rows are the same.
+    insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    conn.execute(insert(METRIC_ROLLUPS).on_conflict_do_nothing(), values)
 
 
 def covered(conn: sa.Connection, rollup: Rollup, *, since: datetime,
