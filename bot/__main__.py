@@ -9,12 +9,13 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from bot import __version__, bootstrap, cli_playbooks, cli_postmortem, cli_storage
+from bot.adapters.clock import SystemClock
 from bot.adapters.slack.render import render_blocks
 from bot.adapters.slack.terminal import Terminal
 from bot.adapters.slack.views import build_answer_message
 from bot.core.audit import Actor
 from bot.core.errors import BotError, ConfigError
-from bot.services import RequestContext
+from bot.services import RequestContext, answer_help, is_help
 from bot.settings import Settings, load_settings, require
 
 log = logging.getLogger("kumo-bot")
@@ -102,10 +103,13 @@ def run_shell(settings: Settings) -> int:
 
 
 def run_ask(settings: Settings, text: str, as_json: bool) -> int:
-    require(settings, "KUMO_NODES")
-    services = bootstrap.build_services(settings)
-    actor = _terminal_user()
-    answer = services.handle(text, RequestContext(actor=actor, transport="cli"))
+    if not settings.KUMO_NODES and is_help(text):  # help needs no park: answer it here
+        answer = answer_help(text, SystemClock().now())
+    else:
+        require(settings, "KUMO_NODES")
+        services = bootstrap.build_services(settings)
+        actor = _terminal_user()
+        answer = services.handle(text, RequestContext(actor=actor, transport="cli"))
     if as_json:
         print(answer.model_dump_json(indent=2))
     else:

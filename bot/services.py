@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.core import commands
@@ -66,6 +68,39 @@ class RequestContext:
     progress: ProgressFn | None = None
     # Where a playbook run started or driven by this request is shown (Slack, terminal).
     messenger: RunMessenger | None = None
+
+
+def help_answer(command: commands.Help, base: dict[str, Any], node_names: Sequence[str]
+                ) -> HelpAnswer:
+    """Usage of the bot, or of one verb (with the park's nodes when no verb is named)."""
+    text = commands.help_text(command.topic)
+    sections = [HelpSection(title=s.heading, lines=list(s.lines)) for s in text.sections]
+    if command.topic is None:
+        sections.append(HelpSection(title="Nodes",
+                                    lines=[", ".join(node_names) or "(none configured)"]))
+    return HelpAnswer(title=text.title, sections=sections, **base)
+
+
+def is_help(text: str) -> bool:
+    """Whether ``text`` asks for help (which needs no park, storage or audit log)."""
+    words = commands.normalise(text).split()
+    return bool(words) and words[0].lower() == "help"
+
+
+def answer_help(text: str, now: datetime) -> AnswerBase:
+    """``help [VERB]`` answered with nothing configured (``kumo-bot ask`` without a park):
+    the bot's help answer, or its clear error for a bad one; not recorded anywhere."""
+    command_text = " ".join(commands.normalise(text).split())
+    try:
+        command = commands.parse(text)
+        if not isinstance(command, commands.Help):
+            raise UserInputError(f"`{command.verb}` is not help.")
+        answer: AnswerBase = help_answer(command, {"command": command_text,
+                                                   "generated_at": now}, ())
+    except UserInputError as exc:
+        answer = ErrorAnswer(command=text.strip(), generated_at=now,
+                             error_type=type(exc).__name__, message=exc.message, hint=exc.hint)
+    return answer.model_copy(update={"recorded": False})
 
 
 @dataclass(frozen=True)
@@ -267,13 +302,4 @@ class Services:
 
     def help(self, command: commands.Help, base: dict[str, Any]) -> HelpAnswer:
         """Usage of the bot, or of one verb."""
-        text = commands.help_text(command.topic)
-        sections = [HelpSection(title=s.heading, lines=list(s.lines)) for s in text.sections]
-        if command.topic is None:
-            sections.append(
-                HelpSection(
-                    title="Nodes",
-                    lines=[", ".join(self.park.node_names) or "(none configured)"],
-                )
-            )
-        return HelpAnswer(title=text.title, sections=sections, **base)
+        return help_answer(command, base, self.park.node_names)

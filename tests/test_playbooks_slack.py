@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.dns_lookup import FixtureDns
+from bot.adapters.playbook_files import load_playbooks
 from bot.adapters.slack.app import make_web_client
+from bot.adapters.slack.emulator_model import Ephemeral, Message
 from bot.adapters.slack.listeners_playbook import SlackRunMessenger
 from bot.bootstrap import DEMO_DNS, Demo, build_demo, build_services, build_storage
 from bot.core import playbook_engine as engine
@@ -444,3 +446,81 @@ def test_a_button_naming_a_step_the_playbook_no_longer_has_is_told_not_crashed(
     told = [e.text for e in emulator.ephemerals(CHANNEL, "U0BOB")]
     assert told and "no longer at that step" in told[-1] and ":boom:" not in told[-1]
     assert the_run(services, run.run_id).version == run.version
+
+
+def _as_message(told: Ephemeral) -> Message:
+    """An ephemeral, as the click helper presses buttons on it."""
+    return Message(channel=told.channel, ts=told.ts, text=told.text, blocks=told.blocks,
+                   user="", bot_id="B0KUMOBOT", thread_ts=told.thread_ts)
+
+
+def _drill_copy(services: Services, folder: Path) -> Path:
+    """A copy of the drill in its own playbook folder, loaded as start-up would."""
+    folder.mkdir()
+    copy = folder / "drill.toml"
+    copy.write_text(DRILL.read_text())
+    assert services.playbooks is not None and isinstance(services.playbooks.library, dict)
+    services.playbooks.library.update(load_playbooks(folder))
+    return copy
+
+
+def test_a_run_whose_step_was_edited_out_of_its_playbook_says_so_and_can_be_abandoned(
+        yahoo: tuple[Demo, SignedSlack], tmp_path: Path) -> None:
+    demo, slack = yahoo
+    services, emulator = demo.local.services, demo.local.emulator
+    copy = _drill_copy(services, tmp_path / "books")
+    slack.command("playbook start drill yahoo.com")
+    run = only_run(services)
+    assert run.step == "wait"  # diagnose decided: TSA holds it
+    instruct = step_message(emulator, "Let it expire")
+    # the file is edited while the run is open (the step renamed), and loaded again
+    copy.write_text(copy.read_text().replace('id = "wait"', 'id = "wait-it-out"')
+                    .replace('next = "wait"', 'next = "wait-it-out"'))
+    assert services.playbooks is not None and isinstance(services.playbooks.library, dict)
+    services.playbooks.library.update(load_playbooks(copy.parent))
+    changed = ("The playbook drill changed since this run started: its step wait is gone. "
+               "Abandon this run and start it again.")
+    slack.click(instruct, "Done", user="U0BOB")
+    told = emulator.ephemerals(CHANNEL, "U0BOB")[-1]
+    assert changed in told.text and ":boom:" not in told.text
+    assert labels(_as_message(told)) == ["Abandon"]
+    assert the_run(services, run.run_id).version == run.version  # nothing was applied
+    slack.command("playbook runs")
+    listing = emulator.messages(CHANNEL)[-1]
+    assert run.run_id in text_of(listing) and changed in text_of(listing)
+    assert labels(listing) == [f"Abandon {run.run_id}"]  # not Resume: it cannot go on
+    slack.click(_as_message(told), "Abandon", user="U0BOB")
+    abandoned = the_run(services, run.run_id)
+    assert (abandoned.status, abandoned.step) == ("abandoned", "wait")
+    assert (abandoned.history[-1].kind, abandoned.history[-1].by) == ("abandon", "U0BOB")
+    card = run_parent(emulator)
+    assert card.edited and "abandoned" in text_of(card) and "wait" in text_of(card)
+    assert "Abandoned by <@U0BOB> at “wait” (gone from the playbook)" in \
+        "\n".join(m.text for m in emulator.messages(CHANNEL))
+    slack.command("playbook runs")
+    listing = emulator.messages(CHANNEL)[-1]
+    assert "This run is abandoned; start it again." in text_of(listing)
+    assert labels(listing) == []
+
+
+def test_a_run_whose_playbook_was_removed_says_so_and_abandon_from_the_list_works(
+        yahoo: tuple[Demo, SignedSlack], tmp_path: Path) -> None:
+    demo, slack = yahoo
+    services, emulator = demo.local.services, demo.local.emulator
+    _drill_copy(services, tmp_path / "books")
+    slack.command("playbook start drill yahoo.com")
+    run = only_run(services)
+    instruct = step_message(emulator, "Let it expire")
+    assert services.playbooks is not None and isinstance(services.playbooks.library, dict)
+    del services.playbooks.library["drill"]  # the file was removed, and the bot restarted
+    slack.click(instruct, "Done", user="U0BOB")
+    told = emulator.ephemerals(CHANNEL, "U0BOB")[-1]
+    assert "The playbook drill is gone since this run started" in told.text
+    assert ":boom:" not in told.text and labels(_as_message(told)) == ["Abandon"]
+    slack.command("playbook runs")
+    listing = emulator.messages(CHANNEL)[-1]
+    assert "The playbook drill is gone since this run started" in text_of(listing)
+    slack.click(listing, f"Abandon {run.run_id}", user="U0CAROL")
+    abandoned = the_run(services, run.run_id)
+    assert (abandoned.status, abandoned.history[-1].by) == ("abandoned", "U0CAROL")
+    assert "Abandoned by <@U0CAROL>" in "\n".join(m.text for m in emulator.messages(CHANNEL))

@@ -42,6 +42,10 @@ class RunLine(Model):
     version: int = 0
     resumable: bool = Field(False, description="abandoned, or waiting on a check that may "
                             "have been cut short (a restart): a Resume button restarts it")
+    warning: str | None = Field(None, description="its playbook, or the step it is at, "
+                                "is gone since it started: it cannot go on")
+    abandonable: bool = Field(False, description="outdated and not abandoned yet: an "
+                              "Abandon button ends it")
     step_title: str
     step_n: int
     step_m: int

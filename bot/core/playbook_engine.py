@@ -14,6 +14,11 @@ matches one of its choices and diagnose checked everything (:class:`Diagnosed`);
 run moves on by itself and the decision is kept on the run (:class:`Decision`).  A
 person may choose differently (:class:`Override`) while the run is active and has
 neither entered a guarded step nor recorded a note since (:func:`override_refusal`).
+
+A playbook file may be edited (or removed) while a run of it is open.  A run whose
+current step, or whose playbook, is gone cannot go on: every event but Abandon is
+refused with :class:`RunOutdated`, which says so (:func:`outdated`), and Abandon ends
+it without posting the step it can no longer show.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from bot.core.playbook_run import (
     RecordNote,
     Resume,
     RunCheck,
+    RunOutdated,
     RunState,
     RunStatus,
     StepRecord,
@@ -84,6 +90,7 @@ __all__ = [
     "RecordNote",
     "Resume",
     "RunCheck",
+    "RunOutdated",
     "RunState",
     "RunStatus",
     "StepRecord",
@@ -91,6 +98,7 @@ __all__ = [
     "Transition",
     "UpdateCard",
     "apply",
+    "outdated",
     "override_refusal",
     "start",
 ]
@@ -111,8 +119,32 @@ def start(book: Playbook, *, run_id: str, domain: str | None, incident: str | No
     return Transition(state=state, effects=(PostParent(), *effects, UpdateCard()))
 
 
-def apply(book: Playbook, state: RunState, event: AnyEvent) -> Transition:
-    """The run after ``event``; raises :class:`StepTaken` when the event is stale."""
+def outdated(book: Playbook | None, state: RunState) -> str | None:
+    """Why the run cannot go on under its playbook as loaded now (``book``, None when
+    no playbook of that name is loaded): the playbook, or the run's current step, is
+    gone since the run started.  None when it can; an ended run needs nothing of it."""
+    if state.status == "ended":
+        return None
+    if book is None:
+        said = (f"The playbook {state.playbook} is gone since this run started "
+                "(it is no longer loaded).")
+    elif book.find(state.step) is None:
+        said = _changed(state, state.step)
+    else:
+        return None
+    if state.status == "abandoned":
+        return f"{said} This run is abandoned; start it again."
+    return f"{said} Abandon this run and start it again."
+
+
+def apply(book: Playbook | None, state: RunState, event: AnyEvent) -> Transition:
+    """The run after ``event``; raises :class:`StepTaken` when the event is stale, and
+    :class:`RunOutdated` for anything but Abandon when the run is :func:`outdated`."""
+    why = outdated(book, state)
+    if why is not None:
+        return _abandon_outdated(state, event, why)
+    if book is None:  # only an ended run gets here
+        raise StepTaken("This run has ended; nothing more to do on it.")
     if isinstance(event, Override):
         return _override(book, state, event)
     _check_current(book, state, event)
@@ -162,12 +194,17 @@ def override_refusal(book: Playbook, state: RunState, step_id: str,
                      version: int | None = None) -> str | None:
     """Why a person can no longer choose differently from diagnose's decision on
     ``step_id`` (taken at ``version``, when given); None when they still can."""
+    why = outdated(book, state)
+    if why is not None:
+        return why
     found = state.decision
     if found is None or found.step != step_id or not found.decided or \
             (version is not None and version != found.version):
         return ("That decision of diagnose is no longer the run's; the thread shows where "
                 "the run is now.")
-    step = book.step(step_id)
+    step = book.find(step_id)
+    if step is None:  # the decided ask was edited out of the playbook since
+        return _changed(state, step_id)
     if found.overridden_by is not None:
         label = _label(step, found.override)
         when = f" at {found.overridden_at:%H:%M} UTC" if found.overridden_at else ""
@@ -177,7 +214,7 @@ def override_refusal(book: Playbook, state: RunState, step_id: str,
     if state.status == "abandoned":
         return "This run is abandoned; press Resume first."
     for record in state.history[found.recorded + 1:]:
-        title = _quote(book.step(record.step).title)
+        title = _title(book, record.step)
         if record.kind == "guarded":
             return (f"A change was requested since diagnose decided ({title}): the run "
                     "cannot go back past it.")
@@ -246,6 +283,34 @@ def _override(book: Playbook, state: RunState, event: Override) -> Transition:
     if new.status != "ended":
         new = new.model_copy(update={"milestone": said})
     return Transition(state=new, effects=(Mirror(text=said), *effects, UpdateCard()))
+
+
+def _abandon_outdated(state: RunState, event: AnyEvent, why: str) -> Transition:
+    """Abandon a run its playbook no longer fits; any other event is refused with ``why``."""
+    active = state.status == "active"
+    current = event.step == state.step and event.version == state.version
+    if not (isinstance(event, Abandon) and current and active):
+        raise RunOutdated(why, run_id=state.run_id, step=state.step, version=state.version,
+                          abandonable=active)
+    record = StepRecord(step=state.step, kind="abandon", phase=state.phase, at=event.at,
+                        by=event.by)
+    new = state.model_copy(update={
+        "version": state.version + 1, "updated_at": event.at, "status": "abandoned",
+        "history": (*state.history, record),
+        "milestone": f"Abandoned by <@{event.by}> at {_quote(state.step)} "
+                     "(gone from the playbook)"})
+    return Transition(state=new, effects=(Mirror(text=new.milestone), UpdateCard()))
+
+
+def _changed(state: RunState, step_id: str) -> str:
+    return (f"The playbook {state.playbook} changed since this run started: its step "
+            f"{step_id} is gone.")
+
+
+def _title(book: Playbook, step_id: str) -> str:
+    """A step's title, quoted; its id when it was edited out of the playbook since."""
+    found = book.find(step_id)
+    return _quote(found.title if found is not None else step_id)
 
 
 def _label(step: object, choice: str | None) -> str:

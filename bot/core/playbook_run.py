@@ -27,6 +27,20 @@ class StepTaken(BotError):
     """The click is for a step the run has already left (or a run that ended)."""
 
 
+class RunOutdated(StepTaken):
+    """The run's playbook changed since it started: its current step (or the playbook
+    itself) is gone, so only Abandon applies (``abandonable``: the run is not abandoned
+    yet; ``step`` and ``version`` are what an Abandon button must carry)."""
+
+    def __init__(self, message: str, *, run_id: str, step: str, version: int,
+                 abandonable: bool) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.step = step
+        self.version = version
+        self.abandonable = abandonable
+
+
 class StepRecord(Model):
     """One thing that happened on a run: a step answered, done, checked, recorded."""
 
@@ -91,6 +105,8 @@ class RunState(Model):
         done = len([h for h in self.history if h.kind not in ("abandon", "resume")])
         if self.status == "ended":
             return done, done
+        if book.find(self.step) is None:  # edited out of the playbook since: no way on
+            return done + 1, done + 1
         return done + 1, done + book.steps_to_end(self.step)
 
     def answered(self, step: str) -> StepRecord | None:

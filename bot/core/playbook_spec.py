@@ -136,6 +136,11 @@ class Playbook(_Strict):
                 return step
         raise KeyError(step_id)
 
+    def find(self, step_id: str) -> CheckStep | AskStep | InstructStep | GuardedStep | NoteStep \
+            | EndStep | None:
+        """The step with this id, or None (a run may name a step edited out of the file)."""
+        return next((step for step in self.steps if step.id == step_id), None)
+
     def successors(self, step_id: str) -> list[str]:
         """The steps reachable in one move from ``step_id``."""
         step = self.step(step_id)

@@ -7,6 +7,11 @@ shown through a ``RunMessenger`` (Slack, or the terminal through the emulator): 
 parent message is the status card, every step goes in its thread.  Checks and
 guarded changes go through ``Services.handle``, the one path of every command, so
 they are audited and filed under the run's incident like typed ones.
+
+A run is loaded with the playbooks as loaded now: when its playbook, or the step it
+is at, was edited out since it started, a click is answered with what changed
+(``engine.RunOutdated``) and only Abandon applies; ``playbook runs`` lists such a run
+with that warning.
 """
 
 from __future__ import annotations
@@ -63,8 +68,12 @@ def _setup(svc: Services) -> PlaybookSetup:
     return setup
 
 
+def _loaded(setup: PlaybookSetup, name: str) -> Playbook | None:
+    return setup.library.get(name) or setup.library.get(name.lower())  # names are lower-case
+
+
 def _book(setup: PlaybookSetup, name: str) -> Playbook:
-    book = setup.library.get(name) or setup.library.get(name.lower())  # names are lower-case
+    book = _loaded(setup, name)
     if book is None:
         nearest = closest(name.lower(), list(setup.library))
         hint = f"Did you mean `{nearest}`? " if nearest else ""
@@ -132,7 +141,7 @@ def press(svc: Services, press: Press, ctx: RequestContext) -> RunState:
     state = setup.runs.get(press.run_id)
     if state is None:
         raise NotFound("That playbook run no longer exists.")
-    book = _book(setup, state.playbook)
+    book = _loaded(setup, state.playbook)  # None: removed since (only Abandon applies)
     messenger = ctx.messenger
     assert messenger is not None  # clicks always come from a surface that shows the run
     ctx = replace(ctx, channel=state.channel, thread_ts=state.parent_ts)
@@ -163,6 +172,11 @@ def press(svc: Services, press: Press, ctx: RequestContext) -> RunState:
         raise
     _audit(svc, ctx, transition.state, f"{press.what} {press.step}"
            + (f" {press.choice}" if press.choice else ""), "ok")
+    if book is None:  # a run of a removed playbook, abandoned: no card or step to draw
+        for effect in transition.effects:
+            if isinstance(effect, engine.Mirror):
+                messenger.mirror(transition.state, effect.text)
+        return transition.state
     return _drive(svc, setup, book, transition, ctx, messenger)
 
 
@@ -325,18 +339,20 @@ def _audit(svc: Services, ctx: RequestContext, state: RunState, what: str, outco
 
 
 def _line(setup: PlaybookSetup, state: RunState, messenger: RunMessenger | None) -> RunLine:
-    book = setup.library.get(state.playbook)
+    book = _loaded(setup, state.playbook)
     n, m = state.progress(book) if book else (len(state.history), len(state.history))
-    title = book.step(state.step).title if book else state.step
+    step = book.find(state.step) if book else None
+    warning = engine.outdated(book, state)  # its playbook or its step is gone since
     link = (messenger.link(state.channel, state.parent_ts)
             if messenger is not None and state.channel and state.parent_ts else None)
-    stuck = book is not None and state.status == "active" and \
-        isinstance(book.step(state.step), CheckStep)
+    stuck = state.status == "active" and isinstance(step, CheckStep)
     return RunLine(run_id=state.run_id, playbook=state.playbook, title=state.title,
                    domain=state.domain, incident=state.incident, status=state.status,
                    phase=state.phase, step=state.step, version=state.version,
-                   resumable=state.status == "abandoned" or stuck,
-                   step_title=title, step_n=n, step_m=m,
+                   resumable=warning is None and (state.status == "abandoned" or stuck),
+                   warning=warning,
+                   abandonable=warning is not None and state.status == "active",
+                   step_title=step.title if step else state.step, step_n=n, step_m=m,
                    started_by=state.started_by, started_at=state.started_at,
                    milestone=state.milestone, channel=state.channel, ts=state.parent_ts,
                    link=link)

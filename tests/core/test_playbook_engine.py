@@ -312,3 +312,70 @@ def test_a_button_for_a_step_the_playbook_no_longer_has_is_refused_not_a_crash(
     with pytest.raises(StepTaken, match="no longer at that step; it is now at"):
         engine.apply(book, state, engine.Done(step="renamed-since", version=state.version,
                                               by="U0ALICE", at=T0))
+
+
+def edited(book: Playbook, *, renamed: str, to: str) -> Playbook:
+    """The drill after its file was edited: step ``renamed`` is now ``to``."""
+    text = DRILL_FILE.read_text().replace(f'id = "{renamed}"', f'id = "{to}"') \
+        .replace(f'next = "{renamed}"', f'next = "{to}"')
+    return parse_playbook(text, source="drill.toml", stem="drill")
+
+
+CHANGED = ("The playbook drill changed since this run started: its step wait is gone. "
+           "Abandon this run and start it again.")
+
+
+def test_a_run_whose_current_step_was_edited_out_can_only_be_abandoned(book: Playbook) -> None:
+    state = decided(book)  # at "wait"
+    now = edited(book, renamed="wait", to="wait-it-out")
+    assert engine.outdated(book, state) is None
+    assert engine.outdated(now, state) == CHANGED
+    for event in (engine.Done(**at(state, by="U0BOB")), engine.Resume(**at(state, by="U0BOB")),
+                  engine.Choose(choice="tsa", **at(state, by="U0BOB"))):
+        with pytest.raises(engine.RunOutdated) as raised:
+            engine.apply(now, state, event)
+        assert raised.value.message == CHANGED
+        assert (raised.value.run_id, raised.value.step, raised.value.version) == \
+            (state.run_id, "wait", state.version) and raised.value.abandonable
+    # what the thread and the card read of it does not raise either
+    assert state.progress(now) == (len(state.history) + 1, len(state.history) + 1)
+    assert engine.override_refusal(now, state, "why") == CHANGED
+    abandoned = engine.apply(now, state, engine.Abandon(**at(state, by="U0BOB")))
+    new = abandoned.state
+    assert (new.status, new.step, new.version) == ("abandoned", "wait", state.version + 1)
+    assert (new.history[-1].step, new.history[-1].kind, new.history[-1].by) == \
+        ("wait", "abandon", "U0BOB")
+    assert new.milestone == "Abandoned by <@U0BOB> at “wait” (gone from the playbook)"
+    assert kinds(abandoned) == ["Mirror", "UpdateCard"]  # no step to post: it is gone
+    # once abandoned, it says so; Resume cannot bring the step back
+    with pytest.raises(engine.RunOutdated, match="This run is abandoned; start it again") \
+            as again:
+        engine.apply(now, new, engine.Resume(**at(new, by="U0CAROL")))
+    assert not again.value.abandonable
+    # a click of a run that ended is refused as before, whatever the playbook became
+    ended = engine.apply(book, state, engine.Done(**at(state, by="U0BOB"))).state
+    assert ended.status == "ended" and engine.outdated(now, ended) is None
+    with pytest.raises(StepTaken, match="This run has ended"):
+        engine.apply(None, ended, engine.Abandon(**at(ended, by="U0BOB")))
+
+
+def test_a_run_whose_playbook_is_gone_can_only_be_abandoned(book: Playbook) -> None:
+    state = decided(book)
+    gone = ("The playbook drill is gone since this run started (it is no longer loaded). "
+            "Abandon this run and start it again.")
+    assert engine.outdated(None, state) == gone
+    with pytest.raises(engine.RunOutdated, match=r"The playbook drill is gone"):
+        engine.apply(None, state, engine.Done(**at(state, by="U0BOB")))
+    abandoned = engine.apply(None, state, engine.Abandon(**at(state, by="U0BOB")))
+    assert abandoned.state.status == "abandoned" and kinds(abandoned) == ["Mirror", "UpdateCard"]
+
+
+def test_an_earlier_step_edited_out_leaves_the_run_going_but_closes_choosing_differently(
+        book: Playbook) -> None:
+    state = decided(book)  # decided at "why", now at "wait"
+    now = edited(book, renamed="why", to="why-now")
+    assert engine.outdated(now, state) is None
+    assert engine.override_refusal(now, state, "why") == (
+        "The playbook drill changed since this run started: its step why is gone.")
+    done = engine.apply(now, state, engine.Done(**at(state, by="U0BOB")))
+    assert done.state.status == "ended"

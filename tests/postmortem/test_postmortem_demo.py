@@ -40,11 +40,32 @@ HERE = "C0INCIDENT"
 WANTED = {"TransientFailure": "deferrals", "Bounce": "bounces", "Delivery": "deliveries"}
 
 
+@pytest.fixture(scope="module")
+def lived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, Incident]]:
+    """One demo that lived one incident, shared by the module: building it takes seconds.
+
+    The tests only read it, render it and move time forward (which leaves the
+    incident's window, and so its numbers, as they were).
+    """
+    opened = build_demo("yahoo-tss04", workdir=tmp_path_factory.mktemp("lived"))
+    try:
+        yield opened, lived_incident(opened)
+    finally:
+        opened.close()
+
+
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Demo]:
-    opened = build_demo("yahoo-tss04", workdir=tmp_path)
-    yield opened
-    opened.close()
+def demo(lived: tuple[Demo, Incident]) -> Iterator[Demo]:
+    """The shared demo; a test that swaps its post-mortem setup gets it back afterwards."""
+    shared = lived[0]
+    setup = shared.local.services.postmortem
+    yield shared
+    shared.local.services.postmortem = setup
+
+
+@pytest.fixture
+def incident(lived: tuple[Demo, Incident]) -> Incident:
+    return lived[1]
 
 
 def ask(services: Services, text: str, *, channel: str | None = HERE) -> AnswerBase:
@@ -101,8 +122,8 @@ def count_in_logs(log_dirs: dict[str, Path], domain: str, since: datetime, until
     return by_type, by_source, internal
 
 
-def test_the_impact_equals_what_the_simulators_logs_hold_for_the_window(demo: Demo) -> None:
-    incident = lived_incident(demo)
+def test_the_impact_equals_what_the_simulators_logs_hold_for_the_window(
+        demo: Demo, incident: Incident) -> None:
     services = demo.local.services
     assert services.incidents is not None and incident.resolved_at is not None
     doc, failures, _ = postmortem_doc(services, services.incidents, incident,
@@ -135,8 +156,8 @@ def test_the_impact_equals_what_the_simulators_logs_hold_for_the_window(demo: De
     assert any("warm up the new IPs" in f for f in doc.followups)
 
 
-def test_rendering_twice_is_byte_identical_but_for_the_stamp_and_image(demo: Demo) -> None:
-    incident = lived_incident(demo)
+def test_rendering_twice_is_byte_identical_but_for_the_stamp_and_image(
+        demo: Demo, incident: Incident) -> None:
     services = demo.local.services
     demo.advance(timedelta(minutes=2))  # kumod has flushed the window's last minute
     first = ask(services, f"postmortem {incident.id}")
@@ -155,8 +176,8 @@ def test_rendering_twice_is_byte_identical_but_for_the_stamp_and_image(demo: Dem
     assert "u0alice" not in md  # Slack ids keep their case
 
 
-def test_without_an_id_the_channels_incident_is_used_even_once_resolved(demo: Demo) -> None:
-    incident = lived_incident(demo)
+def test_without_an_id_the_channels_incident_is_used_even_once_resolved(
+        demo: Demo, incident: Incident) -> None:
     answer = ask(demo.local.services, "postmortem")
     assert isinstance(answer, PostmortemAnswer) and answer.incident_id == incident.id
     assert answer.saved_to is not None and Path(answer.saved_to, f"postmortem-{incident.id}.md"
@@ -168,8 +189,8 @@ def test_without_an_id_the_channels_incident_is_used_even_once_resolved(demo: De
     assert isinstance(unknown, ErrorAnswer) and "There is no incident" in unknown.message
 
 
-def test_slack_gets_an_escaped_summary_and_the_three_files(demo: Demo) -> None:
-    incident = lived_incident(demo)
+def test_slack_gets_an_escaped_summary_and_the_three_files(
+        demo: Demo, incident: Incident) -> None:
     printed = io.StringIO()
     term = Terminal(demo.local.bot, demo.local.emulator, users=demo.local.users, out=printed)
     before = len(demo.local.emulator.files)
@@ -188,8 +209,8 @@ def test_slack_gets_an_escaped_summary_and_the_three_files(demo: Demo) -> None:
     assert "<b>" not in blocks
 
 
-def test_the_cli_writes_the_files_into_the_directory(demo: Demo, tmp_path: Path) -> None:
-    incident = lived_incident(demo)
+def test_the_cli_writes_the_files_into_the_directory(
+        demo: Demo, incident: Incident, tmp_path: Path) -> None:
     services = demo.local.services
     services.postmortem = build_postmortem_setup(demo.settings, out=tmp_path / "pm")
     out = tmp_path / "printed.txt"
@@ -202,10 +223,9 @@ def test_the_cli_writes_the_files_into_the_directory(demo: Demo, tmp_path: Path)
     assert f"wrote {tmp_path / 'pm' / written[1]}" in text and "There is no incident" in text
 
 
-def test_kumo_bot_postmortem_out_dir_builds_from_the_settings(demo: Demo, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]
-                                                              ) -> None:
-    incident = lived_incident(demo)
+def test_kumo_bot_postmortem_out_dir_builds_from_the_settings(
+        demo: Demo, incident: Incident, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
     args = argparse.Namespace(incident=incident.id, out=tmp_path / "cli")
     assert cli_postmortem.run(args, demo.settings) == 0
     assert sorted(p.suffix for p in (tmp_path / "cli").iterdir()) == [".html", ".md", ".png"]

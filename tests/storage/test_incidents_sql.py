@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.adapters.audit_memory import InMemoryAuditLog
 from bot.adapters.clock import SystemClock
 from bot.adapters.storage import Storage
+from bot.adapters.storage.engine import make_engine
 from bot.adapters.storage.incidents_sql import SqlIncidentStore
+from bot.core.answers import ErrorAnswer
+from bot.core.audit import Actor
+from bot.core.errors import StorageError
 from bot.core.incidents import Incident, TimelineEntry
+from bot.services import RequestContext, ServiceConfig, Services
+from tests.fakes import YAHOO_MX, FakeMta, FakePark, FakeResolver, FixedClock
 
-from .databases import T0, open_test_storage
+from .databases import T0, open_test_storage, sqlite_url
 from .processes import worker_context
 
 STARTERS = 4
@@ -115,3 +127,57 @@ def test_a_channel_holds_one_open_incident_even_when_two_starts_race(storage: St
     assert [i.id for i in store.recent()] == [first.id]
     store.resolve(first.id, by="U0ALICE", at=T0)
     assert store.create(_incident(title="Next", channel="C0RACE")).id == "INC-20261129-2"
+
+
+@pytest.fixture(params=["sqlite-folder-removed", "postgresql-wrong-port"])
+def gone_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlIncidentStore]:
+    """A store whose database went away after it was opened (an outage)."""
+    if request.param == "postgresql-wrong-port":
+        engine = make_engine("postgresql+psycopg://kumo:kumo@127.0.0.1:9/none")
+        yield SqlIncidentStore(engine)
+        engine.dispose()
+        return
+    folder = tmp_path / "db"
+    storage = open_test_storage(sqlite_url(folder), FixedClock(T0))
+    _store(storage).create(_incident())
+    storage.engine.dispose()  # no pooled connection keeps the removed file open
+    shutil.rmtree(folder)
+    yield _store(storage)
+    storage.close()
+
+
+ENTRY = TimelineEntry(at=T0, kind="note", actor="U0ALICE", text="Note")
+EVERY_METHOD: dict[str, Callable[[SqlIncidentStore], object]] = {
+    "create": lambda s: s.create(_incident()),
+    "get": lambda s: s.get("INC-20261129-1"),
+    "by_channel": lambda s: s.by_channel("C0INCIDENT"),
+    "recent": lambda s: s.recent(),
+    "resolve": lambda s: s.resolve("INC-20261129-1", by="U0BOB", at=T0),
+    "set_channel": lambda s: s.set_channel("INC-20261129-1", "C0NEW"),
+    "add_entry": lambda s: s.add_entry("INC-20261129-1", ENTRY),
+    "add_entry_once": lambda s: s.add_entry_once("INC-20261129-1", ENTRY, key="k"),
+    "entries": lambda s: s.entries("INC-20261129-1"),
+}
+
+
+@pytest.mark.parametrize("method", sorted(EVERY_METHOD))
+def test_every_method_of_a_store_whose_database_went_away_is_a_storage_error(
+        gone_store: SqlIncidentStore, method: str) -> None:
+    with pytest.raises(StorageError, match=r"^The incidents could not") as raised:
+        EVERY_METHOD[method](gone_store)
+    assert raised.value.hint and "DATABASE_URL" in raised.value.hint
+
+
+@pytest.mark.parametrize("text", [
+    "incident status --incident INC-20261129-1", "queue yahoo.com --incident INC-20261129-1",
+    "incident list", 'incident start "Yahoo deferrals" --domain yahoo.com'])
+def test_an_incident_command_during_a_database_outage_is_a_clear_storage_answer(
+        gone_store: SqlIncidentStore, text: str) -> None:
+    services = Services(park=FakePark([FakeMta("mta1")]),
+                        resolver=FakeResolver({"yahoo.com": YAHOO_MX}), audit=InMemoryAuditLog(),
+                        clock=FixedClock(T0), config=ServiceConfig(log_dirs={}),
+                        incidents=gone_store)
+    answer = services.handle(text, RequestContext(actor=Actor(id="U0ALICE"), transport="test"))
+    assert isinstance(answer, ErrorAnswer), answer
+    assert answer.error_type == "StorageError"
+    assert answer.message.startswith("The incidents could not")

@@ -28,6 +28,7 @@ from bot.adapters.slack.text import clip, escape
 from bot.adapters.slack.views import build_answer_message
 from bot.adapters.slack.views_playbook import (
     build_closed_step,
+    build_outdated,
     build_run_card,
     build_step_message,
     milestone_text,
@@ -35,7 +36,7 @@ from bot.adapters.slack.views_playbook import (
 )
 from bot.core.answers import AnswerBase
 from bot.core.errors import BotError, UserInputError
-from bot.core.playbook_engine import RunState
+from bot.core.playbook_engine import RunOutdated, RunState
 from bot.core.playbook_spec import Playbook
 from bot.ports import IdempotencyKeys
 from bot.services import RequestContext, Services
@@ -186,11 +187,18 @@ def apply_click(services: Services, body: dict[str, Any], client: WebClient,
         what = "choose" if action_id.startswith(ActionId.PLAYBOOK_CHOOSE.value) else \
             "override" if action_id.startswith(ActionId.PLAYBOOK_OVERRIDE.value) else \
             "resume" if action_id.startswith(ActionId.PLAYBOOK_RESUME.value) else \
+            "abandon" if action_id.startswith(ActionId.PLAYBOOK_ABANDON.value) else \
             _WHAT.get(action_id, "")
         state = playbooks.press(services, playbooks.Press(
             run_id=run_id, step=step, version=version, what=what, choice=choice), ctx)
     except ValueError:
         _tell(client, click, ":x: That button is not one of a playbook run.")
+        return
+    except RunOutdated as exc:  # its playbook changed under it: offer the one way out
+        said = f":warning: {escape(exc.message)}"
+        _tell(client, click, said, blocks=build_outdated(
+            said, run_id=exc.run_id, step=exc.step, version=exc.version)
+            if exc.abandonable else None)
         return
     except BotError as exc:
         _tell(client, click, f":x: {escape(exc.message)}"
@@ -205,11 +213,14 @@ def apply_click(services: Services, body: dict[str, Any], client: WebClient,
     book = services.playbooks.library.get(state.playbook) if services.playbooks else None
     ts = click.message_ts
     in_thread = bool(state.parent_ts) and click.thread_ts == state.parent_ts
-    if book is not None and ts and in_thread:  # not the `playbook runs` list
+    # Not the `playbook runs` list, nor a step since gone from the playbook (nothing of
+    # it to draw: the Abandon of an outdated run).
+    if book is not None and book.find(step) is not None and ts and in_thread:
         text, blocks = build_closed_step(state, book, step)
         client.chat_update(channel=channel, ts=ts, text=escape(text), blocks=blocks)
 
 
-def _tell(client: WebClient, click: Click, text: str) -> None:
+def _tell(client: WebClient, click: Click, text: str,
+          blocks: list[dict[str, Any]] | None = None) -> None:
     client.chat_postEphemeral(channel=click.channel, user=click.by.id, text=text,
-                              thread_ts=click.thread_ts)
+                              blocks=blocks, thread_ts=click.thread_ts)

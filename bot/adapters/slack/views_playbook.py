@@ -7,7 +7,8 @@ exactly what the clicker saw; Abandon is on every open step, Resume on an abando
 run.  An ask diagnose decided says what it took and why (the lead finding's verdict
 and evidence) and offers the other choices as Choose-differently buttons while the run
 can still go back.  Playbook texts are operator-written, and still escaped like any
-other text.
+other text.  A run whose step was edited out of its playbook shows the step's id, and
+``playbook runs`` says it cannot go on and offers Abandon instead of Resume.
 """
 
 from __future__ import annotations
@@ -83,9 +84,12 @@ def build_run_card(run: RunState, book: Playbook) -> tuple[str, list[Block]]:
     domain = f" · `{escape(run.domain)}`" if run.domain else ""
     incident = f" · incident `{escape(run.incident)}`" if run.incident else ""
     status = _STATUS[run.status]
+    step = book.find(run.step)
+    title = escape(step.title) if step is not None else \
+        f"`{escape(run.step)}` (gone from the playbook)"
     lines = [f":clipboard: *Playbook: {escape(book.title)}*{domain}{incident}",
              f"{_PHASE_ICONS.get(run.phase, '')} phase *{run.phase}* · step {n} of {m}: "
-             f"{escape(book.step(run.step).title)} · {status}"]
+             f"{title} · {status}"]
     decided = _decided_line(run, book)
     if decided:
         lines.append(decided)
@@ -102,8 +106,8 @@ def _decided_line(run: RunState, book: Playbook) -> str:
     decision = run.decision
     if decision is None or not decision.decided:
         return ""
-    step = book.step(decision.step)
-    if not isinstance(step, AskStep):
+    step = book.find(decision.step)
+    if not isinstance(step, AskStep):  # None: edited out of the playbook since
         return ""
     line = (f":robot_face: {escape(step.title)}: diagnose decided "
             f"*{escape(_label(step, decision.pick))}*")
@@ -245,6 +249,14 @@ def _actions(run: RunState, elements: list[dict[str, Any]]) -> Block:
             "elements": elements[:25]}
 
 
+def build_outdated(said: str, *, run_id: str, step: str, version: int) -> list[Block]:
+    """What a click on a run its playbook no longer fits is told: ``said``, and Abandon
+    (carrying the run's current step and version, the one event it still takes)."""
+    return [section(said), {"type": "actions", "block_id": f"playbook-{run_id}-{version}-gone",
+                            "elements": [_button("Abandon", ActionId.PLAYBOOK_ABANDON,
+                                                 f"{run_id}|{step}|{version}|")]}]
+
+
 def build_closed_step(run: RunState, book: Playbook, step_id: str) -> tuple[str, list[Block]]:
     """A step message once it was answered: its title and who did what (no buttons)."""
     text, blocks = build_step_message(run, book, step_id)
@@ -270,10 +282,11 @@ def _run_line(run: RunLine) -> str:
     where = (f"<{run.link}|thread>" if run.link else
              f"#{escape(run.channel or '?')} ts {escape(run.ts or '?')}")
     domain = f" `{escape(run.domain)}`" if run.domain else ""
+    warning = f"\n   :warning: {escape(run.warning)}" if run.warning else ""
     return (f"• *{escape(run.title)}*{domain} · `{escape(run.run_id)}` · {run.phase}, step "
             f"{run.step_n} of {run.step_m}: {escape(run.step_title)} · "
             f"{_STATUS.get(run.status, run.status)} · started by {_who(run.started_by)} · "
-            f"{where}")
+            f"{where}{warning}")
 
 
 def build_playbook_answer(answer: AnswerBase) -> tuple[list[Block], str] | None:
@@ -288,10 +301,15 @@ def build_playbook_answer(answer: AnswerBase) -> tuple[list[Block], str] | None:
         body = "\n".join(_run_line(r) for r in answer.runs) or "No open playbook runs."
         blocks = [header("Open playbook runs"), section(body)]
         resumable = [r for r in answer.runs if r.resumable][:25]
-        if resumable:  # an abandoned run, or a check a restart may have cut short
+        outdated = [r for r in answer.runs if r.abandonable][:25 - len(resumable)]
+        if resumable or outdated:  # abandoned, a check a restart may have cut short, or
+            # a run whose step is gone from its playbook (it can only be abandoned)
             blocks.append({"type": "actions", "block_id": "playbook-runs", "elements": [
-                _button(f"Resume {r.run_id}", f"{ActionId.PLAYBOOK_RESUME}-{j}",
-                        f"{r.run_id}|{r.step}|{r.version}|") for j, r in enumerate(resumable)]})
+                *(_button(f"Resume {r.run_id}", f"{ActionId.PLAYBOOK_RESUME}-{j}",
+                          f"{r.run_id}|{r.step}|{r.version}|") for j, r in enumerate(resumable)),
+                *(_button(f"Abandon {r.run_id}", f"{ActionId.PLAYBOOK_ABANDON}-{j}",
+                          f"{r.run_id}|{r.step}|{r.version}|") for j, r in enumerate(outdated)),
+            ]})
         return blocks, "Open playbook runs"
     if isinstance(answer, PlaybookStartAnswer):
         run = answer.run

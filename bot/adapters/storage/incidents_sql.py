@@ -7,11 +7,15 @@ an insert that loses the race (PostgreSQL raises a unique violation; SQLite's
 number again and retries.  Entries with a ``key`` (an out-of-band hold's id) are
 recorded once per incident, whichever replica saw them first.  A channel holds one open
 incident at most (a partial unique index), even when two replicas start one there at once.
+Every method turns a database failure into ``StorageError`` (saying what failed), so an
+outage answers `incident status` or ``--incident ID`` with a clear message, not a crash.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +30,8 @@ from bot.core.incidents import Incident, TimelineEntry
 
 ID_PREFIX = "INC"
 _ATTEMPTS = 50
+_HINT = ("The bot's database is not answering: check DATABASE_URL (or KUMO_DATA_DIR for "
+         "SQLite) and that the database is up, then try again.")
 
 
 def _incident(row: Any) -> Incident:
@@ -40,6 +46,21 @@ def _entry(row: Any) -> TimelineEntry:
     return TimelineEntry.model_validate_json(row.body)
 
 
+@contextmanager
+def _storage_errors(doing: str, *, refusals: bool = False) -> Iterator[None]:
+    """Turn a database failure into the bot's ``StorageError``, saying what failed;
+    ``refusals``: a constraint's refusal (``IntegrityError``) is the caller's to handle."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if refusals:
+            raise
+        raise StorageError(f"The incidents could not {doing}: a constraint refused it.") from exc
+    except SQLAlchemyError as exc:
+        raise StorageError(f"The incidents could not {doing}: {type(exc).__name__}.",
+                           hint=_HINT) from exc
+
+
 class SqlIncidentStore:
     """Incidents and their notes (the ``IncidentStore`` port), in SQLite or PostgreSQL."""
 
@@ -51,7 +72,8 @@ class SqlIncidentStore:
         day = incident.opened_at.astimezone(UTC).strftime("%Y%m%d")
         for _ in range(_ATTEMPTS):
             try:
-                with write_transaction(self.engine) as conn:
+                with _storage_errors("be written to the database", refusals=True), \
+                        write_transaction(self.engine) as conn:
                     highest = conn.execute(sa.select(sa.func.max(INCIDENTS.c.seq)).where(
                         INCIDENTS.c.day == day)).scalar_one_or_none()
                     seq = int(highest or 0) + 1
@@ -77,7 +99,7 @@ class SqlIncidentStore:
 
     def get(self, incident_id: str) -> Incident | None:
         """The incident, or None (ids are matched without regard to case)."""
-        with read_connection(self.engine) as conn:
+        with _storage_errors("be read from the database"), read_connection(self.engine) as conn:
             row = conn.execute(INCIDENTS.select().where(
                 INCIDENTS.c.id == incident_id.upper())).first()
         return _incident(row) if row is not None else None
@@ -86,13 +108,10 @@ class SqlIncidentStore:
         """The open incident that lives in ``channel``, or None (the newest, if several).
 
         Asked before every command: a database that cannot answer is a ``StorageError``."""
-        try:
-            with read_connection(self.engine) as conn:
-                row = conn.execute(INCIDENTS.select().where(
-                    INCIDENTS.c.channel == channel, INCIDENTS.c.status == "open",
-                ).order_by(INCIDENTS.c.opened_at.desc(), INCIDENTS.c.seq.desc())).first()
-        except SQLAlchemyError as exc:
-            raise StorageError("The incidents could not be read from the database.") from exc
+        with _storage_errors("be read from the database"), read_connection(self.engine) as conn:
+            row = conn.execute(INCIDENTS.select().where(
+                INCIDENTS.c.channel == channel, INCIDENTS.c.status == "open",
+            ).order_by(INCIDENTS.c.opened_at.desc(), INCIDENTS.c.seq.desc())).first()
         return _incident(row) if row is not None else None
 
     def recent(self, *, include_resolved: bool = True, limit: int = 50) -> list[Incident]:
@@ -102,12 +121,13 @@ class SqlIncidentStore:
             query = query.where(INCIDENTS.c.status == "open")
         query = query.order_by(INCIDENTS.c.opened_at.desc(), INCIDENTS.c.day.desc(),
                                INCIDENTS.c.seq.desc()).limit(limit)
-        with read_connection(self.engine) as conn:
+        with _storage_errors("be read from the database"), read_connection(self.engine) as conn:
             return [_incident(row) for row in conn.execute(query)]
 
     def resolve(self, incident_id: str, *, by: str, at: datetime) -> Incident:
         """Mark it resolved; resolving twice keeps the first resolve."""
-        with write_transaction(self.engine) as conn:
+        with _storage_errors("be written to the database"), \
+                write_transaction(self.engine) as conn:
             conn.execute(INCIDENTS.update().where(
                 INCIDENTS.c.id == incident_id.upper(), INCIDENTS.c.status == "open",
             ).values(status="resolved", resolved_by=by, resolved_at=at))
@@ -118,7 +138,8 @@ class SqlIncidentStore:
 
     def set_channel(self, incident_id: str, channel: str) -> Incident:
         """Record the channel the incident lives in (after Slack created it)."""
-        with write_transaction(self.engine) as conn:
+        with _storage_errors("be written to the database"), \
+                write_transaction(self.engine) as conn:
             conn.execute(INCIDENTS.update().where(INCIDENTS.c.id == incident_id.upper())
                          .values(channel=channel))
         found = self.get(incident_id)
@@ -135,7 +156,8 @@ class SqlIncidentStore:
         """Record ``entry`` unless one with the same ``key`` is recorded for the incident
         (``key`` None: always).  True when this call recorded it."""
         try:
-            with write_transaction(self.engine) as conn:
+            with _storage_errors("be written to the database", refusals=True), \
+                    write_transaction(self.engine) as conn:
                 conn.execute(INCIDENT_ENTRIES.insert().values(
                     incident_id=incident_id.upper(), key=key, at=entry.at, kind=entry.kind,
                     body=entry.model_dump_json()))
@@ -145,7 +167,7 @@ class SqlIncidentStore:
 
     def entries(self, incident_id: str) -> list[TimelineEntry]:
         """The entries recorded with ``add_entry``, oldest first."""
-        with read_connection(self.engine) as conn:
+        with _storage_errors("be read from the database"), read_connection(self.engine) as conn:
             rows = conn.execute(INCIDENT_ENTRIES.select().where(
                 INCIDENT_ENTRIES.c.incident_id == incident_id.upper(),
             ).order_by(INCIDENT_ENTRIES.c.at, INCIDENT_ENTRIES.c.id))
