@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from bot import __version__, bootstrap, cli_playbooks, cli_postmortem, cli_storage
+from bot import __version__, bootstrap, bootstrap_demo, cli_playbooks, cli_postmortem, cli_storage
 from bot.adapters.clock import SystemClock
 from bot.adapters.slack.render import render_blocks
 from bot.adapters.slack.terminal import Terminal
@@ -60,7 +60,7 @@ def run_demo(scenario: str, db: str | None) -> int:
         print(f"Unknown scenario {scenario!r}. Choose from: "
               + ", ".join(SimulatedPark.scenario_names()), file=sys.stderr)
         return 2
-    demo = bootstrap.build_demo(scenario, db=Path(db) if db else None)
+    demo = bootstrap_demo.build_demo(scenario, db=Path(db) if db else None)
     try:
         interactive = sys.stdin.isatty()
         print(f"kumo-bot demo: scenario {scenario!r}, {len(demo.park.node_urls)} simulated "
@@ -92,7 +92,7 @@ def run_shell(settings: Settings) -> int:
     require(settings, "KUMO_NODES")
     storage = bootstrap.build_storage(settings)
     services = bootstrap.build_services(settings, storage=storage)
-    local = bootstrap.build_local_slack(services, keys=storage.keys)
+    local = bootstrap_demo.build_local_slack(services, keys=storage.keys)
     try:
         term = Terminal(local.bot, local.emulator, users=local.users)
         interactive = sys.stdin.isatty()

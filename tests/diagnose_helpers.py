@@ -12,7 +12,8 @@ from bot.adapters.audit_memory import InMemoryAuditLog
 from bot.adapters.clock import FollowingClock
 from bot.adapters.slack.text import SECTION_TEXT_LIMIT
 from bot.adapters.slack.views import build_answer_message
-from bot.bootstrap import build_services, demo_settings
+from bot.bootstrap import build_services
+from bot.bootstrap_demo import demo_settings
 from bot.core.answers import AnswerBase
 from bot.core.answers_diagnose import DiagnoseAnswer
 from bot.core.audit import Actor

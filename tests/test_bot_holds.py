@@ -14,7 +14,7 @@ import pytest
 from bot.adapters.kumomta.writer import KumoHttpWriter
 from bot.adapters.slack.views_park import build_holds
 from bot.adapters.storage.guarded_sql import SqlGuardedRecords
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.answers_guard import GuardAnswer
 from bot.core.answers_park import HoldsAnswer
 from bot.core.audit import Actor

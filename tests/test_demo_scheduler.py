@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.adapters.audit_jobs import NOTE
-from bot.bootstrap import build_demo
+from bot.bootstrap_demo import build_demo
 
 
 def test_a_job_due_in_simulated_time_runs_once_the_demo_advances_past_it(

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.adapters.dns_lookup import FixtureDns
-from bot.bootstrap import DEMO_DNS
+from bot.bootstrap_demo import DEMO_DNS
 from bot.core.auth_checks import check_dkim, check_dmarc, check_spf
 from bot.core.blocklists import query_name, read_listing
 from bot.core.dns_checks import DnsAnswer

@@ -10,7 +10,7 @@ import pytest
 from slack_bolt import BoltRequest
 
 from bot.adapters.slack.terminal_modals import modal_inputs, view_submission_payload
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.answers_guard import GuardAnswer
 from bot.core.audit import Actor
 from bot.services import RequestContext

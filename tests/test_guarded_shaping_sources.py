@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.adapters.resolver import SiteMapResolver
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.answers import ErrorAnswer
 from bot.core.answers_guard import GuardAnswer
 from bot.core.audit import Actor

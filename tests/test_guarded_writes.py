@@ -13,7 +13,7 @@ import pytest
 from slack_bolt import BoltRequest
 
 from bot.adapters.kumomta.writer import KumoHttpWriter
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.admin_writes import NIL_UUID
 from bot.core.answers import ErrorAnswer
 from bot.core.answers_guard import GuardAnswer

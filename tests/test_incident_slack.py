@@ -22,7 +22,7 @@ from bot.adapters.slack.emulator_mrkdwn import render_mrkdwn
 from bot.adapters.slack.terminal import Terminal
 from bot.adapters.slack.text import escape
 from bot.adapters.slack.web import build_wsgi_app
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.tsa_history import DiaryEntry
 from bot.use_cases.incidents import open_incident_channels
 from bot.use_cases.tsa_notices import TsaNotifier

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.adapters.slack.views import build_answer_message
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.answers import AnswerBase, ErrorAnswer
 from bot.core.answers_guard import GuardAnswer
 from bot.core.answers_incident import IncidentAnswer, IncidentListAnswer, IncidentStatusAnswer

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.answers import ErrorAnswer
 from bot.core.answers_guard import GuardAnswer
 from bot.core.audit import Actor

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot import bootstrap
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.answers_guard import GuardAnswer
 from bot.core.audit import Actor
 from bot.services import RequestContext

@@ -21,7 +21,8 @@ from bot.adapters.playbook_files import load_playbooks
 from bot.adapters.slack.app import make_web_client
 from bot.adapters.slack.emulator_model import Ephemeral, Message
 from bot.adapters.slack.listeners_playbook import SlackRunMessenger
-from bot.bootstrap import DEMO_DNS, Demo, build_demo, build_services, build_storage
+from bot.bootstrap import build_services, build_storage
+from bot.bootstrap_demo import DEMO_DNS, Demo, build_demo
 from bot.core import playbook_engine as engine
 from bot.core.playbook_engine import RunState
 from bot.core.playbook_spec import parse_playbook

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.slack.views_trend import build_trend
-from bot.bootstrap import Demo, build_demo
+from bot.bootstrap_demo import Demo, build_demo
 from bot.core.answers_diagnose import DiagnoseAnswer
 from bot.core.answers_guard import GuardAnswer
 from bot.core.answers_trend import TrendAnswer

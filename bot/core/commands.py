@@ -6,14 +6,14 @@ and the verb's spec in ``bot.core.catalog`` binds words and flags to the fields 
 command model.  Every mistake is a ``UserInputError`` whose message quotes the bad word
 and whose hint carries the usage; nothing here crashes on text, however odd.
 
-The first two steps live in ``bot.core.command_text``, the value checks in
-``bot.core.command_values`` and ``help_text`` in ``bot.core.help``; this module
-re-exports their public names, so callers import everything from here.
+The first two steps live in ``bot.core.command_text``, the binding in
+``bot.core.command_binding``, the value checks in ``bot.core.command_values`` and
+``help_text`` in ``bot.core.help``; this module re-exports their public names, so
+callers import everything from here.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -26,11 +26,11 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.catalog import CATALOG, ArgSpec, FlagSpec, VerbSpec, closest, unknown_verb, usage
+from bot.core.catalog import CATALOG, VerbSpec, closest, unknown_verb, usage
+from bot.core.command_binding import bind
 from bot.core.command_text import MAX_COMMAND_CHARS as MAX_COMMAND_CHARS
 from bot.core.command_text import MAX_ECHO_CHARS as MAX_ECHO_CHARS
 from bot.core.command_text import echo, normalise, tokenise
-from bot.core.command_values import check_value
 from bot.core.commands_write import (
     Bounce,
     Cancel,
@@ -288,7 +288,7 @@ def command_to_dict(command: Command) -> dict[str, Any]:
     return command.model_dump(mode="json")
 
 
-# --- binding words to a spec -------------------------------------------------------------
+# --- reading a command line ------------------------------------------------------------------
 
 
 def parse(text: str) -> Command:
@@ -319,111 +319,3 @@ def parse(text: str) -> Command:
             raise
         reason = broken[0].get("ctx", {}).get("error", broken[0]["msg"])
         raise UserInputError(str(reason), hint=f"Usage: {usage(spec.name)}") from None
-
-
-def _is_flag(word: str, flags: dict[str, FlagSpec]) -> bool:
-    written = _flag_name(word, flags)
-    return written is not None and written.partition("=")[0].lower() in flags
-
-
-def _flag_name(word: str, flags: dict[str, FlagSpec]) -> str | None:
-    """The flag a word names (without dashes), or None when it is a positional word."""
-    # Phones and macOS turn `--` into an en or em dash; read those as the two dashes.
-    word = re.sub(r"^[\u2012-\u2015\u2212]-?(?=[A-Za-z])", "--", word)
-    if word.startswith("--"):
-        return word[2:]
-    if word.startswith("-") and word[1:].partition("=")[0].lower() in flags:
-        return word[1:]  # `-node web1` is a typo we can read without guessing
-    return None
-
-
-def bind(spec: VerbSpec, words: list[str]) -> dict[str, object]:
-    """Bind the words after the verb to the fields of ``spec``'s command, checking each value."""
-    flags = {flag.name: flag for flag in spec.all_flags}
-    hint = f"Usage: {usage(spec.name)}"
-    values: dict[str, object] = {}
-    positional: list[str] = []
-    index = 0
-    while index < len(words):
-        word = words[index]
-        index += 1
-        written = _flag_name(word, flags)
-        if written is None:
-            positional.append(word)
-            continue
-        name, has_value, raw = written.partition("=")
-        flag = flags.get(name.lower())
-        if flag is None:
-            nearest = closest(name.lower(), list(flags))
-            suggestion = f"Did you mean `--{nearest}`?\n" if nearest else ""
-            raise UserInputError(
-                f"`{spec.name}` has no flag `{echo(word)}`.", hint=suggestion + hint
-            )
-        if flag.field in values and not flag.repeatable:
-            raise UserInputError(f"`--{flag.name}` is given twice; give it once.", hint=hint)
-        if flag.kind is None:
-            if has_value:
-                raise UserInputError(
-                    f"`--{flag.name}` is a switch and takes no value (got `{echo(word)}`).",
-                    hint=hint,
-                )
-            values[flag.field] = True
-            continue
-        if not has_value and index < len(words) and not _is_flag(words[index], flags):
-            raw = words[index]
-            index += 1
-        if not raw:
-            raise UserInputError(f"`--{flag.name}` needs a value: `{flag.display}`.", hint=hint)
-        value = check_value(flag.kind, raw, hint, label=f"`--{flag.name}`: ")
-        if flag.repeatable:
-            values[flag.field] = [*_as_list(values.get(flag.field)), value]
-        else:
-            values[flag.field] = value
-    _bind_positional(spec, positional, values, hint)
-    return values
-
-
-def _as_list(value: object) -> list[object]:
-    return list(value) if isinstance(value, list) else []
-
-
-def _bind_positional(
-    spec: VerbSpec, words: list[str], values: dict[str, object], hint: str
-) -> None:
-    queue = list(words)
-    for arg in spec.args:
-        if arg.word is not None or arg.choices:
-            _bind_word(spec, arg, queue, values, hint)
-        elif arg.rest and queue:
-            values[arg.field] = check_value(arg.kind, " ".join(queue), hint)
-            queue.clear()
-        elif queue:
-            values[arg.field] = check_value(arg.kind, queue.pop(0), hint)
-        elif arg.required:
-            raise UserInputError(f"`{spec.name}` needs {arg.metavar}.", hint=hint)
-    if queue and not spec.args:
-        raise UserInputError(
-            f"`{spec.name}` takes no arguments (got `{echo(queue[0])}`).", hint=hint
-        )
-    if queue:
-        raise UserInputError(
-            f"`{echo(queue[0])}` is one argument too many for `{spec.name}`.", hint=hint
-        )
-
-
-def _bind_word(
-    spec: VerbSpec, arg: ArgSpec, queue: list[str], values: dict[str, object], hint: str
-) -> None:
-    head = queue[0].lower() if queue else None
-    if head is not None and head in (arg.word, *arg.choices):
-        values[arg.field] = True if arg.word is not None else head
-        queue.pop(0)
-        return
-    if not arg.required:
-        return
-    options = ", ".join(f"`{choice}`" for choice in arg.choices)
-    if head is None:
-        raise UserInputError(f"`{spec.name}` needs one of {options}.", hint=hint)
-    nearest = closest(head, list(arg.choices))
-    suggestion = f"Did you mean `{nearest}`?\n" if nearest else ""
-    raise UserInputError(f"`{echo(queue[0])}` is not one of {options}.", hint=suggestion + hint)

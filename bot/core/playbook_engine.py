@@ -7,7 +7,8 @@ state lives in SQL, and every transition is saved with a compare-and-set on
 ``version``, so a restart or another replica continues a run, and two clicks on one
 step are applied once.  An event carries the step and the version the clicker saw;
 anything else is refused with who already answered (:class:`StepTaken`).  The values
-(state, events, effects) are ``bot.core.playbook_run``, re-exported here.
+(state, events, effects) are ``bot.core.playbook_run``, re-exported here; entering a
+step and checking an event against it are ``bot.core.playbook_steps``.
 
 An ask with ``auto = "diagnose"`` is decided by the bot when diagnose's lead finding
 matches one of its choices and diagnose checked everything (:class:`Diagnosed`); the
@@ -56,16 +57,8 @@ from bot.core.playbook_run import (
     Transition,
     UpdateCard,
 )
-from bot.core.playbook_spec import (
-    AskStep,
-    CheckStep,
-    EndStep,
-    GuardedStep,
-    InstructStep,
-    NoteStep,
-    Playbook,
-    fill,
-)
+from bot.core.playbook_spec import AskStep, GuardedStep, Playbook
+from bot.core.playbook_steps import check_current, completing_answer, enter, quote
 
 __all__ = [
     "BOT",
@@ -115,7 +108,7 @@ def start(book: Playbook, *, run_id: str, domain: str | None, incident: str | No
                      incident=incident, channel=channel, step=first.id, phase=first.phase,
                      started_by=by, started_at=at, updated_at=at,
                      milestone=f"Started by <@{by}>; phase {first.phase}")
-    state, effects = _enter(book, state, first.id, at, announce_phase=False)
+    state, effects = enter(book, state, first.id, at, announce_phase=False)
     return Transition(state=state, effects=(PostParent(), *effects, UpdateCard()))
 
 
@@ -147,7 +140,7 @@ def apply(book: Playbook | None, state: RunState, event: AnyEvent) -> Transition
         raise StepTaken("This run has ended; nothing more to do on it.")
     if isinstance(event, Override):
         return _override(book, state, event)
-    _check_current(book, state, event)
+    check_current(book, state, event)
     at = event.at
     step = book.step(state.step)
     bumped = state.model_copy(update={"version": state.version + 1, "updated_at": at})
@@ -157,7 +150,7 @@ def apply(book: Playbook | None, state: RunState, event: AnyEvent) -> Transition
                                 by=event.by)
             new = bumped.model_copy(update={
                 "status": "abandoned", "history": (*state.history, record),
-                "milestone": f"Abandoned by <@{event.by}> at {_quote(step.title)}"})
+                "milestone": f"Abandoned by <@{event.by}> at {quote(step.title)}"})
             return Transition(state=new, effects=(PostStep(step=step.id),
                                                   Mirror(text=new.milestone), UpdateCard()))
         case Resume():
@@ -165,11 +158,11 @@ def apply(book: Playbook | None, state: RunState, event: AnyEvent) -> Transition
                                 by=event.by)
             new = bumped.model_copy(update={
                 "status": "active", "history": (*state.history, record),
-                "milestone": f"Resumed by <@{event.by}> at {_quote(step.title)}"})
+                "milestone": f"Resumed by <@{event.by}> at {quote(step.title)}"})
             if isinstance(step, GuardedStep) and state.request_id:
                 more: list[Effect] = [PostStep(step=step.id)]  # its change is asked already
             else:
-                new, more = _enter(book, new, step.id, at, announce_phase=False)
+                new, more = enter(book, new, step.id, at, announce_phase=False)
             mirror = [Mirror(text=new.milestone)] if state.status == "abandoned" else []
             return Transition(state=new, effects=(*mirror, *more, UpdateCard()))
         case Diagnosed():
@@ -179,14 +172,14 @@ def apply(book: Playbook | None, state: RunState, event: AnyEvent) -> Transition
             new = bumped.model_copy(update={"request_id": event.request_id,
                                             "request_note": event.note or None})
             what = ("A change was requested" if event.request_id else "A change was refused")
-            new = new.model_copy(update={"milestone": f"{what}: {_quote(step.title)}"})
+            new = new.model_copy(update={"milestone": f"{what}: {quote(step.title)}"})
             return Transition(state=new, effects=(PostStep(step=step.id),
                                                   Mirror(text=new.milestone), UpdateCard()))
-    answer, result, finding, target = _answer(book, state, event)
+    answer, result, finding, target = completing_answer(book, state, event)
     record = StepRecord(step=step.id, kind=step.kind, phase=step.phase, at=at, by=event.by,
                         answer=answer, result=result, finding=finding)
     new = bumped.model_copy(update={"history": (*state.history, record)})
-    new, effects = _enter(book, new, target, at)
+    new, effects = enter(book, new, target, at)
     return Transition(state=new, effects=(*effects, UpdateCard()))
 
 
@@ -223,7 +216,7 @@ def override_refusal(book: Playbook, state: RunState, step_id: str,
                     "past it.")
     if isinstance(book.step(state.step), GuardedStep):
         return (f"The run went on to a change through the guard "
-                f"({_quote(book.step(state.step).title)}): it cannot go back past it.")
+                f"({quote(book.step(state.step).title)}): it cannot go back past it.")
     return None
 
 
@@ -244,10 +237,10 @@ def _diagnosed(book: Playbook, state: RunState, step: AskStep, event: Diagnosed)
         return Transition(state=state, effects=(PostStep(step=step.id), UpdateCard()))
     record = StepRecord(step=step.id, kind="ask", phase=step.phase, at=event.at, by=BOT,
                         answer=pick.id, result=event.verdict, finding=event.finding)
-    said = (f"diagnose decided {_quote(step.title)}: {_quote(pick.label)}"
+    said = (f"diagnose decided {quote(step.title)}: {quote(pick.label)}"
             + (f" (`{event.finding}`)" if event.finding else ""))
     state = state.model_copy(update={"history": (*state.history, record), "milestone": said})
-    state, effects = _enter(book, state, pick.next, event.at)
+    state, effects = enter(book, state, pick.next, event.at)
     if state.status != "ended":
         state = state.model_copy(update={"milestone": said})
     return Transition(state=state, effects=(PostStep(step=step.id), Mirror(text=said),
@@ -264,22 +257,22 @@ def _override(book: Playbook, state: RunState, event: Override) -> Transition:
     assert isinstance(step, AskStep) and decision is not None
     choice = next((c for c in step.choices if c.id == event.choice), None)
     if choice is None:
-        raise StepTaken(f"{_quote(step.title)} has no choice {event.choice!r}.")
+        raise StepTaken(f"{quote(step.title)} has no choice {event.choice!r}.")
     if choice.id == decision.pick:
         raise StepTaken("That is the choice diagnose took already.")
     taken = _label(step, decision.pick)
     record = StepRecord(step=step.id, kind="ask", phase=step.phase, at=event.at, by=event.by,
                         answer=choice.id, result=f"chose differently from diagnose "
-                        f"({_quote(taken)})", overrode=decision.pick)
-    said = (f"<@{event.by}> chose differently from diagnose at {_quote(step.title)}: "
-            f"{_quote(choice.label)}, not {_quote(taken)}")
+                        f"({quote(taken)})", overrode=decision.pick)
+    said = (f"<@{event.by}> chose differently from diagnose at {quote(step.title)}: "
+            f"{quote(choice.label)}, not {quote(taken)}")
     new = state.model_copy(update={
         "version": state.version + 1, "updated_at": event.at,
         "history": (*state.history, record), "milestone": said,
         "decision": decision.model_copy(update={"overridden_by": event.by,
                                                 "overridden_at": event.at,
                                                 "override": choice.id})})
-    new, effects = _enter(book, new, choice.next, event.at)
+    new, effects = enter(book, new, choice.next, event.at)
     if new.status != "ended":
         new = new.model_copy(update={"milestone": said})
     return Transition(state=new, effects=(Mirror(text=said), *effects, UpdateCard()))
@@ -297,7 +290,7 @@ def _abandon_outdated(state: RunState, event: AnyEvent, why: str) -> Transition:
     new = state.model_copy(update={
         "version": state.version + 1, "updated_at": event.at, "status": "abandoned",
         "history": (*state.history, record),
-        "milestone": f"Abandoned by <@{event.by}> at {_quote(state.step)} "
+        "milestone": f"Abandoned by <@{event.by}> at {quote(state.step)} "
                      "(gone from the playbook)"})
     return Transition(state=new, effects=(Mirror(text=new.milestone), UpdateCard()))
 
@@ -310,130 +303,9 @@ def _changed(state: RunState, step_id: str) -> str:
 def _title(book: Playbook, step_id: str) -> str:
     """A step's title, quoted; its id when it was edited out of the playbook since."""
     found = book.find(step_id)
-    return _quote(found.title if found is not None else step_id)
+    return quote(found.title if found is not None else step_id)
 
 
 def _label(step: object, choice: str | None) -> str:
     choices = step.choices if isinstance(step, AskStep) else ()
     return next((c.label for c in choices if c.id == choice), choice or "")
-
-
-def _check_current(book: Playbook, state: RunState, event: AnyEvent) -> None:
-    if state.status == "ended":
-        raise StepTaken("This run has ended; nothing more to do on it.")
-    if event.step != state.step or event.version != state.version:
-        done = state.answered(event.step)
-        if done is not None and event.step != state.step:
-            who = "the bot" if done.by == BOT else f"<@{done.by}>"
-            said = f" ({done.answer})" if done.answer else ""
-            raise StepTaken(f"Already done by {who}{said}; the run is now at "
-                            f"{_quote(book.step(state.step).title)}.")
-        if event.step != state.step:  # left unanswered: someone chose differently before it
-            left = next((s for s in book.steps if s.id == event.step), None)  # None: edited out
-            was = _quote(left.title) if left is not None else "that step"
-            raise StepTaken(f"The run is no longer at {was}; "
-                            f"it is now at {_quote(book.step(state.step).title)}.")
-        raise StepTaken("Someone acted on this run at the same moment; this click was not "
-                        "applied. The thread shows where the run is now.")
-    step = book.step(state.step)
-    if isinstance(event, Abandon | Resume):
-        if isinstance(event, Abandon) and state.status == "abandoned":
-            raise StepTaken("This run is already abandoned; press Resume to continue it.")
-        if isinstance(event, Resume) and state.status == "active" and \
-                not isinstance(step, CheckStep):
-            raise StepTaken("This run is not abandoned; answer its current step.")
-        return
-    if state.status == "abandoned":
-        raise StepTaken("This run is abandoned; press Resume first.")
-    wanted = {"choose": AskStep, "diagnosed": AskStep, "done": InstructStep,
-              "continue": GuardedStep, "change-requested": GuardedStep, "check-done": CheckStep}
-    if not isinstance(step, wanted[event.event]):
-        raise StepTaken(f"The current step ({_quote(step.title)}) does not take that answer.")
-
-
-def _answer(book: Playbook, state: RunState, event: AnyEvent
-            ) -> tuple[str | None, str | None, str | None, str]:
-    """(answer, result, finding, next step) of an event that completes the current step."""
-    step = book.step(state.step)
-    match event:
-        case Choose():
-            assert isinstance(step, AskStep)
-            hint = state.decision if state.decision and state.decision.step == step.id \
-                else None
-            for choice in step.choices:
-                if choice.id == event.choice:
-                    if hint is not None and hint.pick == choice.id:  # diagnose's pick, followed
-                        return choice.id, hint.verdict, hint.finding, choice.next
-                    return choice.id, None, None, choice.next
-            raise StepTaken(f"{_quote(step.title)} has no choice {event.choice!r}.")
-        case Done():
-            assert isinstance(step, InstructStep)
-            return "done", None, None, step.next
-        case Continue():
-            assert isinstance(step, GuardedStep)
-            result = state.request_note if state.request_id is None else event.status
-            return "continue", result, None, step.next
-        case CheckDone():
-            assert isinstance(step, CheckStep)
-            return "checked", event.result, None, step.next
-    raise StepTaken("That event does not complete a step.")
-
-
-def _enter(book: Playbook, state: RunState, step_id: str, at: datetime, *,
-           announce_phase: bool = True) -> tuple[RunState, list[Effect]]:
-    """Move to ``step_id`` and say what that takes; note steps record and move on."""
-    effects: list[Effect] = []
-    for _ in range(len(book.steps) + 1):  # a loop of note steps cannot spin forever
-        step = book.step(step_id)
-        update: dict[str, object] = {"step": step.id, "phase": step.phase, "request_id": None,
-                                     "request_note": None}
-        if isinstance(step, AskStep) and step.auto:
-            update["decision"] = None  # diagnose is asked again
-        if announce_phase and step.phase != state.phase:
-            update["milestone"] = f"Phase {step.phase}: {_quote(step.title)}"
-            effects.append(Mirror(text=str(update["milestone"])))
-        announce_phase = True
-        state = state.model_copy(update=update)
-        # An auto-decided ask and a guarded step are posted once their diagnose or guard
-        # answer is in (``Diagnosed``, ``ChangeRequested``), so their buttons are current.
-        if not isinstance(step, GuardedStep) and not (isinstance(step, AskStep) and step.auto):
-            effects.append(PostStep(step=step.id))
-        text = _text(book, state, getattr(step, "text", None))
-        match step:
-            case CheckStep():
-                effects.append(RunCheck(step=step.id, command=_command(state, step)))
-            case AskStep(auto="diagnose"):
-                effects.append(AutoDecide(step=step.id))
-            case GuardedStep():
-                effects.append(ProposeChange(step=step.id, command=_command(state, step)))
-            case NoteStep():
-                record = StepRecord(step=step.id, kind="note", phase=step.phase, at=at, by=BOT,
-                                    answer="recorded", result=text)
-                state = state.model_copy(update={"history": (*state.history, record)})
-                effects.append(RecordNote(step=step.id, text=text or ""))
-                step_id = step.next
-                continue
-            case EndStep():
-                record = StepRecord(step=step.id, kind="end", phase=step.phase, at=at, by=BOT)
-                state = state.model_copy(update={
-                    "status": "ended", "history": (*state.history, record),
-                    "milestone": f"Run ended: {_quote(step.title)}"})
-                effects.append(Mirror(text=state.milestone))
-        return state, effects
-    return state, effects
-
-
-def _command(state: RunState, step: CheckStep | GuardedStep) -> str:
-    reason = step.reason if isinstance(step, GuardedStep) else None
-    text = fill(step.command, domain=state.domain, reason=reason, run=state.run_id)
-    return f"{text} --incident {state.incident}" if state.incident else text
-
-
-def _text(book: Playbook, state: RunState, text: str | None) -> str | None:
-    if text is None:
-        return None
-    return fill(text, domain=state.domain, reason=None, run=state.run_id)
-
-
-def _quote(text: str) -> str:
-    return f"“{text}”"

@@ -10,7 +10,8 @@ import pytest
 
 from bot.adapters.audit_memory import InMemoryAuditLog
 from bot.adapters.clock import FollowingClock
-from bot.bootstrap import build_services, demo_settings
+from bot.bootstrap import build_services
+from bot.bootstrap_demo import demo_settings
 from bot.core.answers import ErrorAnswer
 from bot.core.answers_logs import LogAnswer, ResponsesAnswer
 from bot.core.audit import Actor

@@ -22,7 +22,8 @@ import zstandard
 from bot import cli_postmortem
 from bot.adapters.slack.terminal import Terminal
 from bot.adapters.slack.views import build_answer_message
-from bot.bootstrap import Demo, build_demo, build_postmortem_setup
+from bot.bootstrap import build_postmortem_setup
+from bot.bootstrap_demo import Demo, build_demo
 from bot.cli_postmortem import write_postmortem
 from bot.core.answers import AnswerBase, ErrorAnswer
 from bot.core.answers_guard import GuardAnswer
