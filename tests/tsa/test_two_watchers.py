@@ -47,7 +47,10 @@ def test_two_watcher_processes_post_each_notice_once(postgres_db: str, tmp_path:
                 assert ready.wait(60), "a watcher never opened its stream"
             park.advance(timedelta(minutes=8))  # the storm: both streams get every event
             deadline = time.monotonic() + 30  # a wait for the posts, not a measurement
-            while len(slack.messages("C0INCIDENT")) < 2 and time.monotonic() < deadline:
+            # Wait for both posts and for both streams to have seen live events: one
+            # watcher may post both notices before the other has counted its frames.
+            while ((len(slack.messages("C0INCIDENT")) < 2 or any(f.value == 0 for f in frames))
+                   and time.monotonic() < deadline):
                 time.sleep(0.05)
         finally:
             stop.set()

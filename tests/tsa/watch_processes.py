@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
 
@@ -31,7 +32,9 @@ def watch(db_url: str, tsa_url: str, slack_url: str, worker: str, ready: Event, 
         while not watcher.watching and not stop.wait(0.05):
             pass
         ready.set()
-        stop.wait(120)
+        deadline = time.monotonic() + 120
+        while not stop.wait(0.05) and time.monotonic() < deadline:
+            frames.value = watcher.frames  # live, so the test can wait for both streams
     finally:
         watchers.stop()
         watcher.poll_once()  # a last complete look: everything this process saw is written
