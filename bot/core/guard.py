@@ -91,6 +91,7 @@ class Situation:
     recent_changes: int = 0
     effective: Effective | None = None
     target_hold: Hold | None = None  # for `cancel`
+    override_sources: tuple[str, ...] = ()  # for `shaping set`: the sources it would cover
 
 
 @dataclass(frozen=True)

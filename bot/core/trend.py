@@ -11,7 +11,7 @@ and ``connection_limit`` times the pace one connection is seen to deliver).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.metric_history import Snapshot, counter_delta
@@ -118,15 +118,20 @@ def scope_trend(snapshots: Sequence[Snapshot], scope: Scope) -> list[TrendPoint]
     return points
 
 
-def per_connection_pace(snapshots: Sequence[Snapshot]) -> float | None:
-    """Messages one open connection delivers a minute, seen over every path of the park."""
+def node_steps(snapshots: Sequence[Snapshot]) -> Iterator[tuple[Snapshot, Snapshot]]:
+    """Each node's consecutive snapshots, (before, after), in time order."""
     last: dict[str, Snapshot] = {}
-    sent = connection_minutes = 0.0
     for snap in sorted(snapshots, key=lambda s: (s.at, s.node)):
         before = last.get(snap.node)
         last[snap.node] = snap
-        if before is None:
-            continue
+        if before is not None:
+            yield before, snap
+
+
+def per_connection_pace(snapshots: Sequence[Snapshot]) -> float | None:
+    """Messages one open connection delivers a minute, seen over every path of the park."""
+    sent = connection_minutes = 0.0
+    for before, snap in node_steps(snapshots):
         minutes = (snap.at - before.at).total_seconds() / 60
         for (kind, name), conns in snap.values.items():
             if kind != "connections" or conns <= 0:
@@ -142,13 +147,8 @@ def delivery_pace(snapshots: Sequence[Snapshot]) -> float | None:
     transaction took between the snapshots (kumod's ``deliver_message_latency_rollup``).
     Unlike ``per_connection_pace`` it does not fall when connections idle between
     messages, as they do under light traffic."""
-    last: dict[str, Snapshot] = {}
     count = millis = 0.0
-    for snap in sorted(snapshots, key=lambda s: (s.at, s.node)):
-        before = last.get(snap.node)
-        last[snap.node] = snap
-        if before is None:
-            continue
+    for before, snap in node_steps(snapshots):
         count += counter_delta(before.values.get(("smtp_transactions", "")),
                                snap.values.get(("smtp_transactions", "")))
         millis += counter_delta(before.values.get(("smtp_ms", "")),

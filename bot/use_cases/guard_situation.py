@@ -97,10 +97,12 @@ def gather(svc: Services, command: WriteCommand, *, scope: Scope | None,
         holds = [h for h in every if h.kind == "suspend-path" and h.site == command.site]
     replies = _replies(svc, scope, now - lookback) if scope is not None else ()
     effective = None
+    sources: list[str] = []
     if isinstance(command, ShapingSet) and scope is not None:
-        effective = effective_for(svc, command, scope, tsa.overrides, holds)
+        sources = override_sources(svc, command, scope, tsa.overrides, holds)
+        effective = effective_for(svc, command, scope, tsa.overrides, sources)
     return Situation(now=now, holds=tuple(holds), replies=replies, recent_changes=changes,
-                     target_hold=target, effective=effective)
+                     target_hold=target, effective=effective, override_sources=tuple(sources))
 
 
 def shaping_sources(command: ShapingSet, tsa: Sequence[TsaOverride],
@@ -145,8 +147,9 @@ def sources_now(svc: Services, command: ShapingSet) -> list[str]:
 
 
 def effective_for(svc: Services, command: ShapingSet, scope: Scope,
-                  tsa: Sequence[TsaOverride], holds: Sequence[Hold]) -> Effective:
-    """The effective value on the path the override would raise most (or lower least)."""
+                  tsa: Sequence[TsaOverride], sources: Sequence[str]) -> Effective:
+    """The effective value on the path the override would raise most (or lower least),
+    over ``sources`` (:func:`override_sources`)."""
     limit_magnitude(command.key, command.value)  # a bad key or value is refused here
     now = svc.clock.now()
     texts = [(t.name, t.text) for t in (svc.knowledge.shaping.texts() if svc.knowledge else [])
@@ -159,7 +162,7 @@ def effective_for(svc: Services, command: ShapingSet, scope: Scope,
     found = [effective_value(command.key, Path(scope.domain, scope.site, source,
                                                tuple(m.host for m in scope.mx)),
                              base_texts=texts, bot=mine, tsa=theirs, now=now)
-             for source in override_sources(svc, command, scope, tsa, holds)]
+             for source in sources]
     raising = [e for e in found if e.compare(command.value) > 0]
     with_tsa = [e for e in raising if e.tsa is not None]
     return (with_tsa or raising or found)[0]

@@ -21,7 +21,7 @@ from bot.core.audit import Actor, AuditEvent, Outcome
 from bot.core.authorization import PendingAction, PendingStatus, agree, args_digest
 from bot.core.commands_write import LogFilter, SuspendPath, WriteCommand
 from bot.core.errors import GuardRefused, NotFound
-from bot.core.guard import Verdict, judge
+from bot.core.guard import Situation, Verdict, judge
 from bot.core.guard_file import GuardRules
 from bot.core.jobs import Job
 from bot.ports import (
@@ -62,7 +62,7 @@ def _setup(svc: Services) -> WriteSetup:
 
 
 def _verdict(svc: Services, setup: WriteSetup, command: WriteCommand,
-             besides: str = "") -> tuple[Verdict, str]:
+             besides: str = "") -> tuple[Verdict, str, Situation]:
     scope = guard_situation.command_scope(svc, command)
     key = guard_situation.scope_key(command)
     now = svc.clock.now()
@@ -71,7 +71,7 @@ def _verdict(svc: Services, setup: WriteSetup, command: WriteCommand,
     situation = guard_situation.gather(svc, command, scope=scope,
                                        lookback=setup.rules.evidence_lookback,
                                        window=setup.rules.same_scope_window, changes=changes)
-    return judge(command.verb, command.guard_args(), situation, setup.rules), key
+    return judge(command.verb, command.guard_args(), situation, setup.rules), key, situation
 
 
 def request_write(svc: Services, command: WriteCommand, command_text: str,
@@ -80,7 +80,7 @@ def request_write(svc: Services, command: WriteCommand, command_text: str,
     setup = _setup(svc)
     if isinstance(command, SuspendPath):  # before any guard: the path must exist
         guard_situation.check_path_exists(svc, command)
-    verdict, key = _verdict(svc, setup, command)
+    verdict, key, situation = _verdict(svc, setup, command)
     if verdict.decision == "refuse":
         raise GuardRefused(verdict.reasons[0].text, hint=verdict.instead)
     now = svc.clock.now()
@@ -102,7 +102,7 @@ def request_write(svc: Services, command: WriteCommand, command_text: str,
                             f"{pending.request_id}", payload={"request_id": pending.request_id})
     _audit(svc, ctx.actor, pending, "decision", "ok",
            f"{verdict.decision}: " + ", ".join(verdict.rules))
-    preview = write_actions.preview(svc, command)
+    preview = write_actions.preview(svc, command, sources=situation.override_sources)
     return _answer(pending, base, verdict=verdict, action=preview.action,
                    blast=preview.blast_radius)
 
@@ -149,7 +149,7 @@ def press(svc: Services, request_id: str, *, by: Actor, what: Press,
     if not setup.records.transition(request_id, old="pending", new="executing", now=now):
         raise GuardRefused("This request is already being run by another process.")
     command = write_actions.command_of(pending)
-    verdict, _ = _verdict(svc, setup, command, besides=request_id)
+    verdict, _, _ = _verdict(svc, setup, command, besides=request_id)
     if verdict.fingerprint != pending.fingerprint:
         setup.records.transition(request_id, old="executing", new="stopped", now=now)
         why = ("The situation changed since the request: the guard now finds "

@@ -119,16 +119,15 @@ def preview_text(command: WriteCommand, sources: Sequence[str] = ()) -> str:
                     f"{where} (in the bot's overrides file, loaded before TSA's).")
 
 
-def preview(svc: Services, command: WriteCommand) -> Preview:
-    """The sentence, plus the blast radius of a bounce."""
+def preview(svc: Services, command: WriteCommand, *, sources: Sequence[str] = ()) -> Preview:
+    """The sentence, plus the blast radius of a bounce.  ``sources``: a shaping override's
+    egress sources, as the guard's situation found them (no second read of the park)."""
     blast: list[str] = []
-    sources: list[str] = []
     if isinstance(command, Bounce):
         scope = guard_situation.command_scope(svc, command)
         blast = guard_situation.blast_radius(svc, command, scope)
-    elif isinstance(command, ShapingSet) and not command.source:
-        sources = guard_situation.sources_now(svc, command)
-    return Preview(preview_text(command, sources), blast)
+    named = isinstance(command, ShapingSet) and not command.source
+    return Preview(preview_text(command, sources if named else ()), blast)
 
 
 def _sources(sources: Sequence[str]) -> str:
