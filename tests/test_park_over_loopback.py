@@ -19,6 +19,7 @@ from bot.core.health import assess_node
 from bot.core.scope import scope_for
 from bot.ports import MtaReader, TsaReader
 from bot.simulator import SimulatedPark
+from tests.fixtures import KUMOMTA
 
 YAHOO_SITE = "(mta5|mta6|mta7).am0.yahoodns.net"
 
@@ -105,7 +106,7 @@ def test_health_reads_the_real_sample_metrics_file() -> None:
     from bot.adapters.kumomta.prom import parse_metrics
     from bot.core.models import Liveness
 
-    text = (Path(__file__).resolve().parents[2] / "shared" / "kumomta" / "sample-metrics.txt")
+    text = (KUMOMTA / "sample-metrics.txt")
     samples = parse_metrics(text.read_text(), None)
     health = assess_node("sample", Liveness(status=200, text="OK"), samples)
     assert health.memory_usage and health.memory_limit and health.headroom is not None

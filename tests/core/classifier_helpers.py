@@ -9,10 +9,11 @@ from pathlib import Path
 
 from bot.core.classifier import ResponseClassifier
 from bot.core.classifier_rules import load_rules
+from tests.fixtures import KUMOMTA
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "bot" / "data" / "response_rules.toml"
-SHARED = ROOT.parent / "shared" / "kumomta"
+SHARED = KUMOMTA
 DEV_FILE = SHARED / "responses-dev.jsonl"
 EXTRA_FILE = ROOT / "tests" / "data" / "responses-extra.jsonl"
 BRAKES_AND_BLOCKS = frozenset({"rate_limit_brake", "reputation_block"})

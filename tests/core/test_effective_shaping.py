@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path as FsPath
 
 import pytest
 
 from bot.core.effective_shaping import OverrideEntry, Path, effective_value, rate_per_second
 from bot.core.errors import UserInputError
+from tests.fixtures import KUMOMTA
 
 NOW = datetime(2026, 8, 4, 12, 0, tzinfo=UTC)
-SHAPING = FsPath(__file__).parents[3] / "shared" / "kumomta" / "shaping.toml"
+SHAPING = KUMOMTA / "shaping.toml"
 YAHOO = Path("yahoo.com", "(alt1|alt2).mta.am0.yahoodns.net", "ip-1",
              ("mta5.am0.yahoodns.net",))
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path as FsPath
 
 from bot.adapters.guard_toml import load_guard_file
 from bot.core.effective_shaping import OverrideEntry, Path, effective_value
 from bot.core.guard import GUARD_TABLE, ReplyEvidence, Situation, judge
 from bot.core.holds import Hold
+from tests.fixtures import KUMOMTA
 
 NOW = datetime(2026, 8, 4, 12, 0, tzinfo=UTC)
 RULES = load_guard_file(None).guard
-SHAPING = FsPath(__file__).parents[3] / "shared" / "kumomta" / "shaping.toml"
+SHAPING = KUMOMTA / "shaping.toml"
 YAHOO = Path("yahoo.com", "(alt1|alt2).mta.am0.yahoodns.net", "ip-1", ("mta5.am0.yahoodns.net",))
 TSS04 = ReplyEvidence("rate_limit_brake", 42, "421 4.7.0 [TSS04] Messages from 10.0.0.1 "
                       "temporarily deferred")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.fixtures import KUMOMTA
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "kumomta"
+SHARED = KUMOMTA
 SAMPLE_METRICS = (SHARED / "sample-metrics.txt").read_text()
 KUMOD_OPENAPI = (SHARED / "kumod.openapi.json").read_text()
 TSA_OPENAPI = (SHARED / "tsa-daemon.openapi.json").read_text()

@@ -9,8 +9,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.kumomta.prom import parse_metrics
 from bot.simulator import SimulatedPark
+from tests.fixtures import KUMOMTA
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "kumomta" / "sample-metrics.txt"
+SAMPLE = KUMOMTA / "sample-metrics.txt"
 
 
 def _library(text: str) -> list[tuple[str, dict[str, str], float]]:

@@ -17,8 +17,10 @@ from typing import Any
 import orjson
 import zstandard
 
+from tests.fixtures import KUMOMTA
+
 T0 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "kumomta"
+SHARED = KUMOMTA
 SAMPLES = SHARED / "sample-log-records.jsonl"
 RESPONSES_DEV = SHARED / "responses-dev.jsonl"
 YAHOO_SITE = "(mta5|mta6|mta7).am0.yahoodns.net"
